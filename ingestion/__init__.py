@@ -1,0 +1,1 @@
+"""Appeals warehouse: ingestion, warehouse management and the command line."""

@@ -1,0 +1,32 @@
+"""Top-level ``appeals`` application; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from ingestion.cli import airflow_cmd, demo, warehouse
+
+app = typer.Typer(
+    name="appeals",
+    help="Warehouse of citizens' appeals: load exports, check them, build and publish the marts.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(warehouse.app, name="warehouse")
+app.command("demo")(demo.demo)
+app.command(
+    "airflow",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)(airflow_cmd.airflow)
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debug logging.")) -> None:
+    """Configure logging for every command."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )

@@ -1,0 +1,1 @@
+"""The warehouse database: the embedded server, connections and migrations."""
