@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from ingestion.cli import airflow_cmd, demo, warehouse
+from ingestion.cli import airflow_cmd, demo, generate, ingest, warehouse
 
 app = typer.Typer(
     name="appeals",
@@ -15,6 +15,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(warehouse.app, name="warehouse")
+app.command("ingest")(ingest.ingest)
+app.command("generate")(generate.generate)
 app.command("demo")(demo.demo)
 app.command(
     "airflow",

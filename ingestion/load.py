@@ -1,0 +1,293 @@
+"""Load one export file into ``raw.<feed>_rows`` with ``COPY``: the whole file, or nothing.
+
+Per file, in one transaction: an ``audit.load_batches`` row, the parsed rows streamed through ``COPY``
+(parsing in Python overlaps with the server's COPY work: psycopg writes from a separate thread), the
+unparseable rows in ``audit.quarantine``, and the counts — rows read = loaded + quarantined. A file whose
+content (sha256) was loaded before is skipped. A file that cannot be read as its feed (missing required
+headers, corrupt, empty) is rejected whole with a reason, and nothing of it is loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
+
+from ingestion.feeds import FEEDS, FeedSpec
+from ingestion.landing import LandingFile
+from ingestion.parse.errors import ExportError
+from ingestion.parse.reader import ParsedRow, open_export
+from ingestion.pseudonymise import Pseudonymiser
+from ingestion.territory import Organizations, default_timezone, timezone_of
+
+log = logging.getLogger(__name__)
+
+MAX_QUARANTINED_ROWS = 100_000
+"""Past this many unparseable rows a file is rejected whole: it is almost surely the wrong feed or broken."""
+ZONE_PEEK_ROWS = 200
+LIVE_STATUSES = ("loading", "loaded", "validated", "published")
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be loaded; the message says why, for the operator."""
+
+
+@dataclass
+class LoadResult:
+    file: str
+    feed: str
+    status: str  # loaded | skipped | rejected | failed
+    batch_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    seconds: float = 0.0
+    message: str = ""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_file(
+    conn: psycopg.Connection, file: LandingFile, pseudonymiser: Pseudonymiser, organizations: Organizations
+) -> LoadResult:
+    """Load ``file`` (see the module docstring). ``conn`` must be in autocommit mode."""
+    started = time.monotonic()
+    result = LoadResult(file=file.relative, feed=file.feed, status="loaded")
+    sha = file_sha256(file.path)
+    earlier = conn.execute(
+        "select batch_id, file_path, status, error from audit.load_batches"
+        " where file_sha256 = %s and body is not distinct from %s and status <> 'failed'"
+        " order by batch_id desc limit 1",
+        [sha, file.body],
+    ).fetchone()
+    if earlier:
+        batch_id, path, status, error = earlier
+        result.status, result.batch_id = "skipped", batch_id
+        result.message = (
+            f"same content as {path}, rejected earlier (batch {batch_id}): {error}"
+            if status == "rejected"
+            else f"same content as {path}, already loaded as batch {batch_id}"
+        )
+        return _timed(result, started)
+    try:
+        with conn.transaction():
+            _load(conn, file, sha, pseudonymiser, organizations, result)
+    except FileRejected as problem:
+        result.status, result.message = "rejected", str(problem)
+        result.rows_read = result.rows_loaded = result.rows_quarantined = 0
+        result.batch_id = _record_outcome(conn, file, sha, "rejected", str(problem))
+    except Exception as error:
+        result.status, result.message = "failed", f"{type(error).__name__}: {error}"
+        result.rows_read = result.rows_loaded = result.rows_quarantined = 0
+        result.batch_id = _record_outcome(conn, file, sha, "failed", result.message)
+        log.exception("loading %s failed", file.relative)
+    return _timed(result, started)
+
+
+def _timed(result: LoadResult, started: float) -> LoadResult:
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _record_outcome(conn: psycopg.Connection, file: LandingFile, sha: str, status: str, error: str) -> int:
+    row = conn.execute(
+        "insert into audit.load_batches (feed, file_path, file_sha256, file_bytes, body, status, error,"
+        " finished_at) values (%s, %s, %s, %s, %s, %s, %s, now()) returning batch_id",
+        [file.feed, file.relative, sha, file.path.stat().st_size, file.body, status, error],
+    ).fetchone()
+    return row[0]
+
+
+def _load(
+    conn: psycopg.Connection,
+    file: LandingFile,
+    sha: str,
+    pseudonymiser: Pseudonymiser,
+    organizations: Organizations,
+    result: LoadResult,
+) -> None:
+    if file.problem:
+        raise FileRejected(file.problem)
+    spec = FEEDS[file.feed]
+    try:
+        export = open_export(file.path, spec)
+    except ExportError as error:
+        raise FileRejected(str(error)) from error
+
+    body = None
+    if file.feed == "register":
+        body = organizations.oktmo(file.body)
+        if body is None:
+            raise FileRejected(
+                f"{file.relative}: the folder register/{file.body}/ is neither an ОКТМО code nor an organisation"
+                f" of reference/organizations.csv ({len(organizations)} known)"
+            )
+    rows = export.rows()
+    peeked = list(itertools.islice(rows, ZONE_PEEK_ROWS))
+    zone = _file_timezone(spec, body, peeked, organizations)
+    batch_id = conn.execute(
+        "insert into audit.load_batches (feed, file_path, file_sha256, file_bytes, body, header_row, encoding,"
+        " delimiter, timezone, details) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning batch_id",
+        [
+            file.feed,
+            file.relative,
+            sha,
+            file.path.stat().st_size,
+            file.body,
+            export.header_row,
+            export.encoding,
+            export.delimiter,
+            zone,
+            json.dumps({"extra_headers": list(export.extra_headers)}, ensure_ascii=False),
+        ],
+    ).fetchone()[0]
+    result.batch_id = batch_id
+    conn.execute("select set_config('TimeZone', %s, true)", [zone])
+
+    writer = _RowWriter(spec, batch_id, sha, body, pseudonymiser, organizations)
+    quarantine: list[tuple] = []
+    copy_sql = sql.SQL("copy raw.{} ({}) from stdin").format(
+        sql.Identifier(spec.table), sql.SQL(", ").join(map(sql.Identifier, writer.target_columns))
+    )
+    with conn.cursor() as cur:
+        with cur.copy(copy_sql, writer=QueuedLibpqWriter(cur)) as copy:
+            for row in itertools.chain(peeked, rows):
+                result.rows_read += 1
+                record, problem = writer.record(row)
+                if record is None:
+                    quarantine.append((batch_id, row.row_number, *problem))
+                    if len(quarantine) > MAX_QUARANTINED_ROWS:
+                        raise FileRejected(
+                            f"{file.relative}: more than {MAX_QUARANTINED_ROWS} rows cannot be parsed;"
+                            f" is this a {file.feed} export? First problem: row {quarantine[0][1]},"
+                            f" column {quarantine[0][2]!r}: {quarantine[0][3]}"
+                        )
+                    continue
+                copy.write_row(record)
+                result.rows_loaded += 1
+        if quarantine:
+            with cur.copy(
+                "copy audit.quarantine (batch_id, row_number, column_name, reason, original) from stdin"
+            ) as copy:
+                for entry in quarantine:
+                    copy.write_row(entry)
+    result.rows_quarantined = len(quarantine)
+    conn.execute(
+        "update audit.load_batches set status = 'loaded', rows_read = %s, rows_loaded = %s,"
+        " rows_quarantined = %s, finished_at = now() where batch_id = %s",
+        [result.rows_read, result.rows_loaded, result.rows_quarantined, batch_id],
+    )
+    if result.rows_quarantined:
+        result.message = f"{result.rows_quarantined} row(s) quarantined, first: row {quarantine[0][1]}"
+
+
+def _file_timezone(spec: FeedSpec, body: str | None, rows: list[ParsedRow], orgs: Organizations) -> str:
+    """The zone of the file's territory (see ``ingestion.territory``)."""
+    if body:
+        return timezone_of(body) or default_timezone()
+    names = spec.column_names
+    for row in rows:
+        if row.values is None:
+            continue
+        if "oktmo" in names and (zone := timezone_of(row.values[names.index("oktmo")])):
+            return zone
+        if "receiving_org" in names and (
+            zone := timezone_of(orgs.oktmo(row.values[names.index("receiving_org")]))
+        ):
+            return zone
+    return default_timezone()
+
+
+class _RowWriter:
+    """Turns a parsed row into the tuple COPY writes, or into a quarantine entry.
+
+    This runs once per source row, so it is written for speed: timestamps are handed to COPY as ISO text
+    (cached: exports repeat the same dates, and psycopg's datetime dumping costs more than the rest of
+    the row), and everything that does not change per row is prepared here.
+    """
+
+    def __init__(
+        self,
+        spec: FeedSpec,
+        batch_id: int,
+        sha: str,
+        body: str | None,
+        pseudonymiser: Pseudonymiser,
+        organizations: Organizations,
+    ) -> None:
+        self.spec = spec
+        self.batch_id, self.sha, self.body = batch_id, sha, body
+        names = spec.column_names
+        self.applicant_idx = [names.index(c) for c in spec.applicant_columns]
+        self.timestamp_idx = [i for i, c in enumerate(spec.columns) if c.kind == "timestamp"]
+        self.organization_idx = names.index("organization") if spec.name == "register" else None
+        self.organization_header = (
+            spec.column("organization").header if self.organization_idx is not None else ""
+        )
+        self.pseudonymiser = pseudonymiser
+        self.organizations = organizations
+        self.with_key = spec.name != "organizations"
+        self._iso: dict[object, str] = {}
+        lineage = ["batch_id", "source_row_number", "file_sha256"] + (["body_oktmo"] if body else [])
+        tail = ["applicant_key", "extras"] if self.with_key else ["extras"]
+        self.target_columns = [*lineage, *names, *tail]
+
+    def _iso_text(self, value: object) -> str:
+        text = self._iso.get(value)
+        if text is None:
+            if len(self._iso) > 200_000:
+                self._iso.clear()
+            text = self._iso[value] = value.isoformat(sep=" ")  # type: ignore[attr-defined]
+        return text
+
+    def record(self, row: ParsedRow) -> tuple[tuple | None, tuple]:
+        values = row.values
+        if values is None:
+            error = row.error
+            assert error is not None
+            return None, (error.column, error.reason, json.dumps(error.original, ensure_ascii=False))
+        body = self.body
+        if self.organization_idx is not None and (name := values[self.organization_idx]):
+            body = self.organizations.oktmo(name)
+            if body is None:
+                original = json.dumps({self.organization_header: name}, ensure_ascii=False)
+                reason = f"organisation {name!r} is not in reference/organizations.csv"
+                return None, (self.organization_header, reason, original)
+        out = list(values)
+        for i in self.timestamp_idx:
+            if out[i] is not None:
+                out[i] = self._iso_text(out[i])
+        if self.with_key:
+            key_parts = [values[i] for i in self.applicant_idx]
+            out.append(self.pseudonymiser.applicant_key(key_parts) if any(key_parts) else None)
+        out.append(json.dumps(row.extras, ensure_ascii=False) if row.extras else None)
+        head = (
+            (self.batch_id, row.row_number, self.sha)
+            if body is None
+            else (self.batch_id, row.row_number, self.sha, body)
+        )
+        return (*head, *out), ()
+
+
+def iter_results(results: list[LoadResult]) -> Iterator[str]:
+    """One human line per file, for progress output and summaries."""
+    for r in results:
+        yield (
+            f"{r.status:<9} {r.file}  read {r.rows_read}  loaded {r.rows_loaded}  quarantined {r.rows_quarantined}"
+            f"  {r.seconds:.2f} s" + (f"  — {r.message}" if r.message else "")
+        )
