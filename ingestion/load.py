@@ -164,22 +164,26 @@ def _load(
     copy_sql = sql.SQL("copy raw.{} ({}) from stdin").format(
         sql.Identifier(spec.table), sql.SQL(", ").join(map(sql.Identifier, writer.target_columns))
     )
+    read = loaded = 0
+    to_record = writer.record
     with conn.cursor() as cur:
         with cur.copy(copy_sql, writer=QueuedLibpqWriter(cur)) as copy:
-            for row in itertools.chain(peeked, rows):
-                result.rows_read += 1
-                record, problem = writer.record(row)
-                if record is None:
-                    quarantine.append((batch_id, row.row_number, *problem))
-                    if len(quarantine) > MAX_QUARANTINED_ROWS:
-                        raise FileRejected(
-                            f"{file.relative}: more than {MAX_QUARANTINED_ROWS} rows cannot be parsed;"
-                            f" is this a {file.feed} export? First problem: row {quarantine[0][1]},"
-                            f" column {quarantine[0][2]!r}: {quarantine[0][3]}"
-                        )
+            write_row = copy.write_row
+            for row in itertools.chain(peeked, rows):  # the hot loop: keep it lean
+                read += 1
+                record = to_record(row)
+                if record is not None:
+                    write_row(record)
+                    loaded += 1
                     continue
-                copy.write_row(record)
-                result.rows_loaded += 1
+                quarantine.append((batch_id, row.row_number, *writer.problem))
+                if len(quarantine) > MAX_QUARANTINED_ROWS:
+                    raise FileRejected(
+                        f"{file.relative}: more than {MAX_QUARANTINED_ROWS} rows cannot be parsed;"
+                        f" is this a {file.feed} export? First problem: row {quarantine[0][1]},"
+                        f" column {quarantine[0][2]!r}: {quarantine[0][3]}"
+                    )
+        result.rows_read, result.rows_loaded = read, loaded
         if quarantine:
             with cur.copy(
                 "copy audit.quarantine (batch_id, row_number, column_name, reason, original) from stdin"
@@ -243,6 +247,7 @@ class _RowWriter:
         self.organizations = organizations
         self.with_key = spec.name != "organizations"
         self._iso: dict[object, str] = {}
+        self.problem: tuple[str, str, str] = ("", "", "")
         lineage = ["batch_id", "source_row_number", "file_sha256"] + (["body_oktmo"] if body else [])
         tail = ["applicant_key", "extras"] if self.with_key else ["extras"]
         self.target_columns = [*lineage, *names, *tail]
@@ -255,19 +260,22 @@ class _RowWriter:
             text = self._iso[value] = value.isoformat(sep=" ")  # type: ignore[attr-defined]
         return text
 
-    def record(self, row: ParsedRow) -> tuple[tuple | None, tuple]:
+    def record(self, row: ParsedRow) -> tuple | None:
+        """The COPY tuple of a good row; None for a row to quarantine (``self.problem`` says why)."""
         values = row.values
         if values is None:
             error = row.error
             assert error is not None
-            return None, (error.column, error.reason, json.dumps(error.original, ensure_ascii=False))
+            self.problem = (error.column, error.reason, json.dumps(error.original, ensure_ascii=False))
+            return None
         body = self.body
         if self.organization_idx is not None and (name := values[self.organization_idx]):
             body = self.organizations.oktmo(name)
             if body is None:
                 original = json.dumps({self.organization_header: name}, ensure_ascii=False)
                 reason = f"organisation {name!r} is not in reference/organizations.csv"
-                return None, (self.organization_header, reason, original)
+                self.problem = (self.organization_header, reason, original)
+                return None
         out = list(values)
         for i in self.timestamp_idx:
             if out[i] is not None:
@@ -281,7 +289,7 @@ class _RowWriter:
             if body is None
             else (self.batch_id, row.row_number, self.sha, body)
         )
-        return (*head, *out), ()
+        return (*head, *out)
 
 
 def iter_results(results: list[LoadResult]) -> Iterator[str]:

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from ingestion.cli import airflow_cmd, demo, generate, ingest, warehouse
+from ingestion.cli import airflow_cmd, build, demo, generate, ingest, warehouse
 
 app = typer.Typer(
     name="appeals",
@@ -16,6 +16,8 @@ app = typer.Typer(
 )
 app.add_typer(warehouse.app, name="warehouse")
 app.command("ingest")(ingest.ingest)
+app.command("build")(build.build)
+app.command("run")(build.run)
 app.command("generate")(generate.generate)
 app.command("demo")(demo.demo)
 app.command(
