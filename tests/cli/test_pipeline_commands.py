@@ -25,11 +25,27 @@ def test_generate_writes_landing_and_truth(tmp_path: Path) -> None:
 
 def test_generate_rejects_bad_arguments(tmp_path: Path) -> None:
     bad_date = run_appeals(
-        "generate", "--territory", "87725000", "--from", "01.01.2024", "--to", "2024-03-31", "--out", str(tmp_path)
+        "generate",
+        "--territory",
+        "87725000",
+        "--from",
+        "01.01.2024",
+        "--to",
+        "2024-03-31",
+        "--out",
+        str(tmp_path),
     )
     assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr
     bad_territory = run_appeals(
-        "generate", "--territory", "99999999", "--from", "2024-01-01", "--to", "2024-03-31", "--out", str(tmp_path)
+        "generate",
+        "--territory",
+        "99999999",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-03-31",
+        "--out",
+        str(tmp_path),
     )
     assert bad_territory.returncode == 2 and "99999999" in bad_territory.stderr
 
@@ -37,7 +53,9 @@ def test_generate_rejects_bad_arguments(tmp_path: Path) -> None:
 def test_ingest_reports_per_file_and_fails_on_a_rejected_file(tmp_path: Path, migrated_db: str) -> None:
     landing = tmp_path / "landing"
     organizations(landing)
-    write_csv(landing / "register" / "87725000" / "good.csv", REGISTER_HEADERS, [register_row(1), register_row(2)])
+    write_csv(
+        landing / "register" / "87725000" / "good.csv", REGISTER_HEADERS, [register_row(1), register_row(2)]
+    )
     write_csv(landing / "register" / "87725000" / "bad.csv", ["№ РК", "Дата рег."], [["1", "01.01.2024"]])
     env = {**KEY, "WAREHOUSE_DSN": migrated_db}
 
@@ -47,7 +65,11 @@ def test_ingest_reports_per_file_and_fails_on_a_rejected_file(tmp_path: Path, mi
     good = next(line for line in lines if line.endswith("register/87725000/good.csv"))
     assert good.startswith("loaded") and "read       2" in good and "quarantined     0" in good
     assert any(line.startswith("rejected") and "bad.csv" in line for line in lines)
-    assert "missing: " in first.stdout and "'Код вопроса'" in first.stdout and "headers found in row 1" in first.stdout
+    assert (
+        "missing: " in first.stdout
+        and "'Код вопроса'" in first.stdout
+        and "headers found in row 1" in first.stdout
+    )
     assert "3 file(s): 2 loaded, 0 skipped, 1 rejected" in first.stdout
 
     again = run_appeals("ingest", "--landing", str(landing), env=env)
