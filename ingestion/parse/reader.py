@@ -531,7 +531,7 @@ def _export(
         _rows=rows,
     )
     absent = [c.header for c in spec.columns if c.name not in header.columns]
-    log.info(
+    log.debug(
         "%s: %s feed, %s%s, header in row %d, %d of %d columns (absent: %s), %d extra",
         path,
         spec.name,
