@@ -11,12 +11,13 @@ UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 VENV := .venv/bin
 DAG_FILES := $(wildcard dags/*.py)
 
-.PHONY: setup demo test test-external lint format airflow clean help
+.PHONY: setup demo test test-external bench-ingest lint format airflow clean help
 
 help:
 	@echo "make demo     run the nightly job end to end on bundled sample data (embedded PostgreSQL)"
 	@echo "make test     run the whole test suite"
 	@echo "make test-external  the suite against another PostgreSQL server through WAREHOUSE_DSN"
+	@echo "make bench-ingest  ingestion benchmark (BENCH_ROWS=1000000) -> docs/benchmarks/"
 	@echo "make airflow  start Airflow locally (UI on http://127.0.0.1:8080) with the project's DAGs"
 	@echo "make lint     ruff check and format check"
 	@echo "make clean    stop the embedded warehouse and delete local state (data, Airflow home)"
@@ -47,6 +48,11 @@ test: setup
 # The same suite against a second, independent PostgreSQL (Debian's) through WAREHOUSE_DSN.
 test-external: setup
 	tests/support/with_external_postgres.sh $(VENV)/pytest $(PYTEST_ARGS)
+
+# Ingestion throughput and memory: this loader vs plain COPY vs pandas to_sql (BENCH_ROWS rows).
+BENCH_ROWS ?= 1000000
+bench-ingest: setup
+	$(VENV)/python -m ingestion.bench.ingest --rows $(BENCH_ROWS)
 
 lint: .venv/.synced
 	$(VENV)/ruff check .
