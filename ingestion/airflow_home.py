@@ -29,6 +29,7 @@ def airflow_config(settings: Settings) -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": os.environ.get("APPEALS_AIRFLOW_PORT", "8080"),
         "APPEALS_HOME": str(settings.root),
     }
@@ -40,6 +41,8 @@ def airflow_env(settings: Settings | None = None) -> dict[str, str]:
     env = dict(os.environ)
     for key, value in airflow_config(settings).items():
         env.setdefault(key, value)
+    # `airflow standalone` starts its components as `airflow …` found on PATH: this environment's.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return env
 
 
