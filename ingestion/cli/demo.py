@@ -13,6 +13,8 @@ from ingestion.cli.warehouse import bring_up, status
 from ingestion.generate import generate
 from ingestion.ingest import ingest_landing
 from ingestion.settings import load_settings
+from ingestion.transform import DbtError
+from ingestion.transform import build as dbt_build
 
 SAMPLE_TERRITORIES = ("87725000", "03709000", "69701000")  # Ухта, Горячий Ключ, Томск
 SAMPLE_SEED = 2024
@@ -26,20 +28,28 @@ def raw_counts(dsn: str) -> list[tuple[str, int, int, int]]:
         ).fetchall()
 
 
+def mart_counts(dsn: str) -> list[tuple[str, int, int]]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(
+            "select a.source_code, count(*), sum(a.question_count) from marts.fct_appeals a"
+            " group by a.source_code order by a.source_code"
+        ).fetchall()
+
+
 def demo(
     rows: int = typer.Option(20_000, "--rows", help="Appeals in the sample data."),
 ) -> None:
-    """Run the nightly job on sample data: warehouse up, sample exports, ingest; then what landed and how to connect.
+    """Run the nightly job on sample data: warehouse up, sample exports, ingest, build; then how to connect.
 
     The sample data is generated once (three municipalities, 2024, seed 2024) into .warehouse/demo/landing;
     running the demo again loads nothing twice.
     """
     started = time.monotonic()
-    typer.echo("== 1/3 warehouse")
+    typer.echo("== 1/4 warehouse")
     dsn = bring_up()
 
     landing = load_settings().state_dir / "demo" / f"landing-{rows}"
-    typer.echo(f"\n== 2/3 sample exports in {landing}")
+    typer.echo(f"\n== 2/4 sample exports in {landing}")
     if not (landing / "_truth").exists():
         summary = generate(
             landing, SAMPLE_TERRITORIES, date(2024, 1, 1), date(2024, 12, 31), rows=rows, seed=SAMPLE_SEED
@@ -48,13 +58,24 @@ def demo(
     else:
         typer.echo("Already generated.")
 
-    typer.echo("\n== 3/3 ingest")
+    typer.echo("\n== 3/4 ingest")
     results = ingest_landing(landing, dsn=dsn, on_file=print_result)
     line, _ = summarise(results)
     typer.echo(line)
 
+    typer.echo("\n== 4/4 build the marts (dbt: models and their tests)")
+    built = time.monotonic()
+    try:
+        dbt_build(dsn)
+    except DbtError as error:
+        typer.echo(typer.style(str(error), fg="red"), err=True)
+        raise typer.Exit(code=1) from error
+    typer.echo(f"dbt build finished in {time.monotonic() - built:.1f} s")
+
     typer.echo(f"\nDemo finished in {time.monotonic() - started:.1f} s. In the warehouse now:")
     for feed, files, loaded, quarantined in raw_counts(dsn):
         typer.echo(f"  raw {feed:<14} {files:>4} files  {loaded:>8} rows  {quarantined:>5} quarantined")
+    for source, appeals, questions in mart_counts(dsn):
+        typer.echo(f"  marts.fct_appeals  {source:<9} {appeals:>8} appeals {questions:>8} questions")
     typer.echo("")
     status()
