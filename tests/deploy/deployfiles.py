@@ -227,5 +227,3 @@ def locked_packages(path: Path = ROOT / "uv.lock") -> dict[str, str]:
     with path.open("rb") as file:
         lock = tomllib.load(file)
     return {normalise(package["name"]): package.get("version", "") for package in lock["package"]}
-
-
