@@ -1,6 +1,6 @@
 """Synthetic landing data for the appeals warehouse, with ground truth.
 
-``generate()`` writes a landing folder laid out as ``/work/shared/contracts/sources.md`` describes::
+``generate()`` writes a landing folder laid out as ``docs/sources.md`` describes::
 
     <out_dir>/pos/pos_<period>.xlsx|csv
     <out_dir>/incident/incident_<period>.xlsx|csv

@@ -1,4 +1,4 @@
-"""The export layouts the generator writes, as data (see ``/work/shared/contracts/sources.md``).
+"""The export layouts the generator writes, as data (see ``docs/sources.md``).
 
 Each feed is an ordered tuple of ``(header, kind)``; the order is the column order of a clean export and the
 kind tells the formatter how to write a value (``date`` → ``dd.mm.yyyy``, ``datetime`` → ``dd.mm.yyyy hh:mm``,

@@ -1,6 +1,6 @@
 """Vocabularies (Russian labels ↔ canonical codes) and the distributions the generator samples from.
 
-Where the numbers come from (``/work/shared/seeds``):
+Where the numbers come from (published annual reports of committees on appeals):
 
 * Channels — Ухта 2024 (2 607 appeals: нарочно 978, интернет-приемная 582, from higher bodies 470, e-mail 196,
   ПОС 178, почта 114, ГИС ЖКХ 89; личный прием 52) and Горячий Ключ 2024 (горячая линия 471, многоканальный
@@ -17,7 +17,7 @@ Where the numbers come from (``/work/shared/seeds``):
   жилье 9 %, дороги 7 %, материальная помощь 6 %, образование 4 %); ПОС top topics of Ухта (дворы 286,
   благоустройство 264, дороги 243) and Томск (запись к врачу, медицина, дороги).
 * ПОС outcomes — «Кузбасс онлайн» 2020 (решено 32, отклонено 10, разъяснено 97, в работе 5 of 144);
-  ПОС messages vs 59-ФЗ appeals ~90/10 (brief).
+  ПОС messages vs 59-ФЗ appeals ~90/10.
 * Incidents — «Медиалогия» reports: ВКонтакте dominant, Одноклассники, Telegram; answers within 24 hours.
 * Seasonality — heating season (Oct–Nov start, Jan–Feb frost) for utilities, spring thaw potholes (Apr–May)
   for roads, summer for improvement and animals, Aug–Sep for kindergartens/schools; quarter pattern of
