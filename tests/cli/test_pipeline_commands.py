@@ -76,3 +76,11 @@ def test_ingest_reports_per_file_and_fails_on_a_rejected_file(tmp_path: Path, mi
     assert "0 loaded, 3 skipped" in again.stdout
     with psycopg.connect(migrated_db) as conn:
         assert conn.execute("select count(*) from raw.register_rows").fetchone() == (2,)
+
+
+def test_docs_generates_the_documentation_site(migrated_db: str) -> None:
+    result = run_appeals("docs", "--no-serve", env={"WAREHOUSE_DSN": migrated_db}, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    index = Path(result.stdout.split("Documentation written to ")[1].split()[0])
+    manifest = index.parent / "manifest.json"
+    assert index.exists() and "fct_appeals" in manifest.read_text(encoding="utf-8")
