@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import psycopg
@@ -84,3 +85,34 @@ def test_docs_generates_the_documentation_site(migrated_db: str) -> None:
     index = Path(result.stdout.split("Documentation written to ")[1].split()[0])
     manifest = index.parent / "manifest.json"
     assert index.exists() and "fct_appeals" in manifest.read_text(encoding="utf-8")
+
+
+def test_run_loads_and_builds_the_marts(tmp_path: Path, migrated_db: str) -> None:
+    """The nightly job without Airflow: generated exports in, marts out, matching the ground truth."""
+    out = tmp_path / "landing"
+    generated = run_appeals(
+        "generate",
+        "--territory",
+        "87725000",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-03-31",
+        "--out",
+        str(out),
+        "--rows",
+        "400",
+        "--seed",
+        "5",
+        "--dirty-rate",
+        "0",
+    )
+    assert generated.returncode == 0, generated.stderr
+    result = run_appeals("run", "--landing", str(out), env={**KEY, "WAREHOUSE_DSN": migrated_db}, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "== ingest" in result.stdout and "dbt build finished" in result.stdout
+    with (out / "_truth" / "appeals.csv").open(encoding="utf-8") as handle:
+        expected = {row["appeal_id"] for row in csv.DictReader(handle) if row["is_spam"] != "true"}
+    with psycopg.connect(migrated_db) as conn:
+        built = {row[0] for row in conn.execute("select appeal_id from marts.fct_appeals")}
+    assert expected and built == expected
