@@ -5,6 +5,10 @@ Per file, in one transaction: an ``audit.load_batches`` row, the parsed rows str
 different cores), the unparseable rows in ``audit.quarantine``, and the counts — rows read = loaded + quarantined. A file whose
 content (sha256) was loaded before is skipped. A file that cannot be read as its feed (missing required
 headers, corrupt, empty) is rejected whole with a reason, and nothing of it is loaded.
+
+A large CSV file is parsed by worker processes, piece by piece (``ingestion.parallel_parse``); their
+binary rows go into the same single ``COPY``, in file order, so the outcome is the same as parsing it
+here, row for row.
 """
 
 from __future__ import annotations
@@ -14,20 +18,26 @@ import itertools
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
-from psycopg import sql
+from psycopg import pq, sql
+
+# The C (or Python) function behind ``Copy.write_row`` in binary format: the workers format rows with it,
+# with the same transformer, so the bytes are those ``write_row`` would send.
+from psycopg._copy_base import format_row_binary
+from psycopg.adapt import Transformer
 from psycopg.types.json import Jsonb
 
+from ingestion import parallel_parse
 from ingestion.feeds import FEEDS, FeedSpec
 from ingestion.landing import LandingFile
 from ingestion.parse.errors import ExportError
-from ingestion.parse.reader import ParsedRow, open_export
+from ingestion.parse.reader import CsvBody, ParsedRow, open_export
 from ingestion.pseudonymise import Pseudonymiser
 from ingestion.territory import Organizations, default_timezone, timezone_of
 
@@ -37,6 +47,13 @@ MAX_QUARANTINED_ROWS = 100_000
 """Past this many unparseable rows a file is rejected whole: it is almost surely the wrong feed or broken."""
 ZONE_PEEK_ROWS = 200
 LIVE_STATUSES = ("loading", "loaded", "validated", "published")
+_COPY_SIGNATURE = (
+    b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+)  # header, flags, extension
+_COPY_TRAILER = b"\xff\xff"
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+INT8_OID = 20
 
 
 class FileRejected(Exception):
@@ -162,7 +179,6 @@ def _load(
     conn.execute("select set_config('TimeZone', %s, true)", [zone])
 
     writer = _RowWriter(spec, batch_id, sha, body, pseudonymiser, organizations, ZoneInfo(zone))
-    quarantine: list[tuple] = []
     copy_sql = sql.SQL("copy raw.{} ({}) from stdin (format binary)").format(
         sql.Identifier(spec.table), sql.SQL(", ").join(map(sql.Identifier, writer.target_columns))
     )
@@ -172,27 +188,22 @@ def _load(
             [f"raw.{spec.table}"],
         ).fetchall()
     )
-    read = loaded = 0
-    to_record = writer.record
+    types = writer.copy_types(column_types)
+    # a large CSV file is parsed by worker processes; a small one or a spreadsheet here
+    csv_body = export.csv_body() if file.path.stat().st_size >= parallel_parse.min_bytes() else None
+    workers = parallel_parse.plan(csv_body)
     with conn.cursor() as cur:
-        with cur.copy(copy_sql) as copy:
-            copy.set_types([column_types[c] for c in writer.target_columns])
-            write_row = copy.write_row
-            for row in itertools.chain(peeked, rows):  # the hot loop: keep it lean
-                read += 1
-                record = to_record(row)
-                if record is not None:
-                    write_row(record)
-                    loaded += 1
-                    continue
-                quarantine.append((batch_id, row.row_number, *writer.problem))
-                if len(quarantine) > MAX_QUARANTINED_ROWS:
-                    raise FileRejected(
-                        f"{file.relative}: more than {MAX_QUARANTINED_ROWS} rows cannot be parsed;"
-                        f" is this a {file.feed} export? First problem: row {quarantine[0][1]},"
-                        f" column {quarantine[0][2]!r}: {quarantine[0][3]}"
-                    )
-        result.rows_read, result.rows_loaded = read, loaded
+        outcome = None
+        if csv_body is not None and workers:
+            try:
+                with conn.transaction():  # a savepoint: a file that cannot be cut safely is parsed here
+                    outcome = _copy_in_parallel(cur, copy_sql, types, csv_body, writer, workers, file)
+            except parallel_parse.Fallback as reason:
+                log.info("%s: parsing it sequentially (%s)", file.relative, reason)
+        if outcome is None:
+            outcome = _copy_sequentially(cur, copy_sql, types, itertools.chain(peeked, rows), writer, file)
+        rows.close()
+        result.rows_read, result.rows_loaded, quarantine = outcome
         if quarantine:
             with cur.copy(
                 "copy audit.quarantine (batch_id, row_number, column_name, reason, original) from stdin"
@@ -207,6 +218,99 @@ def _load(
     )
     if result.rows_quarantined:
         result.message = f"{result.rows_quarantined} row(s) quarantined, first: row {quarantine[0][1]}"
+
+
+def _too_many_quarantined(file: LandingFile, quarantine: list[tuple]) -> FileRejected:
+    first = quarantine[0]
+    return FileRejected(
+        f"{file.relative}: more than {MAX_QUARANTINED_ROWS} rows cannot be parsed;"
+        f" is this a {file.feed} export? First problem: row {first[1]}, column {first[2]!r}: {first[3]}"
+    )
+
+
+def _copy_sequentially(
+    cur: psycopg.Cursor,
+    copy_sql: sql.Composable,
+    types: list[int],
+    rows: Iterator[ParsedRow],
+    writer: _RowWriter,
+    file: LandingFile,
+) -> tuple[int, int, list[tuple]]:
+    """Parse the rows here and stream them through binary COPY; returns rows read, loaded, quarantine."""
+    quarantine: list[tuple] = []
+    batch_id = writer.batch_id
+    read = loaded = 0
+    to_record = writer.record
+    with cur.copy(copy_sql) as copy:
+        copy.set_types(types)
+        write_row = copy.write_row
+        for row in rows:  # the hot loop: keep it lean
+            read += 1
+            record = to_record(row)
+            if record is not None:
+                write_row(record)
+                loaded += 1
+                continue
+            quarantine.append((batch_id, row.row_number, *writer.problem))
+            if len(quarantine) > MAX_QUARANTINED_ROWS:
+                raise _too_many_quarantined(file, quarantine)
+    return read, loaded, quarantine
+
+
+def _copy_in_parallel(
+    cur: psycopg.Cursor,
+    copy_sql: sql.Composable,
+    types: list[int],
+    body: CsvBody,
+    writer: _RowWriter,
+    workers: int,
+    file: LandingFile,
+) -> tuple[int, int, list[tuple]]:
+    """As :func:`_copy_sequentially`, with the rows parsed, pseudonymised and formatted as binary COPY
+    rows in worker processes (see ``ingestion.parallel_parse``); here their bytes go into the COPY in file
+    order. Raises ``parallel_parse.Fallback`` when the file cannot be cut safely."""
+    transformer = Transformer(cur)
+    transformer.set_dumper_types(types, pq.Format.BINARY)
+    batch_id, to_record, block_bytes = writer.batch_id, writer.record, parallel_parse.BLOCK_BYTES
+    new_block, parse_piece = parallel_parse.new_block, parallel_parse.parse_piece
+
+    def work(piece: parallel_parse.Piece, emit: Callable[[bytearray], None]) -> tuple[int, int, list]:
+        """In a worker: one piece's rows as binary COPY rows (emitted in blocks), and its counts."""
+        read = loaded = 0
+        quarantine: list[tuple] = []
+        block = new_block()
+        for row in parse_piece(body, piece):  # the hot loop of a worker
+            read += 1
+            record = to_record(row)
+            if record is not None:
+                format_row_binary(record, transformer, block)
+                loaded += 1
+                if len(block) >= block_bytes:
+                    emit(block)
+                    block = new_block()
+                continue
+            quarantine.append((batch_id, row.row_number, *writer.problem))
+            if len(quarantine) > MAX_QUARANTINED_ROWS:
+                break  # the file will be rejected: no need to read on
+        if len(block) > 1:
+            emit(block)
+        return read, loaded, quarantine
+
+    read = loaded = 0
+    quarantine: list[tuple] = []
+    with parallel_parse.Workers(work, workers) as pool, cur.copy(copy_sql) as copy:
+        copy.write(_COPY_SIGNATURE)
+        for item in pool.results(parallel_parse.pieces(body)):
+            if isinstance(item, memoryview):
+                copy.write(item)
+                continue
+            _, (piece_read, piece_loaded, piece_quarantine) = item
+            read, loaded = read + piece_read, loaded + piece_loaded
+            quarantine.extend(piece_quarantine)
+            if len(quarantine) > MAX_QUARANTINED_ROWS:
+                raise _too_many_quarantined(file, quarantine)
+        copy.write(_COPY_TRAILER)
+    return read, loaded, quarantine
 
 
 def _file_timezone(spec: FeedSpec, body: str | None, rows: list[ParsedRow], orgs: Organizations) -> str:
@@ -231,9 +335,14 @@ class _RowWriter:
 
     This runs once per source row, so it is written for speed: rows go to COPY in binary format with the
     column types declared up front (no text formatting on our side, no text parsing on the server's),
-    local times get the file's zone attached through a cache (exports repeat the same dates), and
-    everything that does not change per row is prepared here.
+    local times get the file's zone attached through a cache (exports repeat the same dates) and go as
+    the int8 that ``timestamptz`` is in binary COPY (formatting an aware datetime costs five times more),
+    applicant keys are remembered for the identities seen (repeat applicants are common), and the tuple is
+    built by straight-line code compiled once per file.
     """
+
+    CACHE_LIMIT = 100_000
+    """Entries of each cache (local times, applicant keys); past it the cache starts again."""
 
     def __init__(
         self,
@@ -257,20 +366,68 @@ class _RowWriter:
         self.pseudonymiser = pseudonymiser
         self.organizations = organizations
         self.with_key = spec.name != "organizations"
-        self._aware: dict[datetime, datetime] = {}
+        self._micros: dict[datetime, int] = {}
+        self._keys: dict[tuple, str | None] = {}
         self.problem: tuple[str, str, str] = ("", "", "")
         lineage = ["batch_id", "source_row_number", "file_sha256"] + (["body_oktmo"] if body else [])
         tail = ["applicant_key", "extras"] if self.with_key else ["extras"]
         self.target_columns = [*lineage, *names, *tail]
+        self._build = self._compile(len(names))
 
-    def _in_zone(self, value: datetime) -> datetime:
-        """A local time of the export as an aware datetime in the file's zone (offsets given are kept)."""
-        aware = self._aware.get(value)
-        if aware is None:
-            if len(self._aware) > 200_000:
-                self._aware.clear()
-            aware = self._aware[value] = value if value.tzinfo else value.replace(tzinfo=self.zone)
-        return aware
+    def _compile(self, width: int) -> Callable[[tuple, int, dict, str | None], tuple]:
+        """``lambda v, row_number, extras, body: (batch_id, row_number, sha[, body], v[0], …, key, extras)``
+        as straight-line code; the generated source holds only indices and generated names."""
+        namespace: dict[str, object] = {
+            "_batch": self.batch_id,
+            "_sha": self.sha,
+            "_micros": self._micros.get,
+            "_in_zone": self._in_zone,
+            "_key": self._keys.get,
+            "_new_key": self._applicant_key,
+            "_Jsonb": Jsonb,
+        }
+        parts = ["_batch", "row_number", "_sha"] + (["body"] if self.body else [])
+        for i in range(width):
+            if i in self.timestamp_idx:
+                parts.append(f"((_micros(v[{i}]) or _in_zone(v[{i}])) if v[{i}] is not None else None)")
+            else:
+                parts.append(f"v[{i}]")
+        if self.with_key:
+            key = "(" + "".join(f"v[{i}], " for i in self.applicant_idx) + ")"
+            parts.append(f"(_key({key}) or _new_key({key}))")
+        parts.append("(_Jsonb(extras) if extras else None)")
+        source = "def build(v, row_number, extras, body):\n    return (" + ", ".join(parts) + ",)\n"
+        exec(source, namespace)
+        return namespace["build"]  # type: ignore[return-value]
+
+    def copy_types(self, column_types: dict[str, int]) -> list[int]:
+        """The types to declare to COPY for ``target_columns``, given the table's (name → type oid).
+
+        Times go as ``int8``: the binary COPY format of ``timestamptz`` is an int8 of microseconds since
+        2000-01-01 UTC, so the bytes are the same, and formatting an int costs a fraction of formatting
+        an aware datetime (see :meth:`_in_zone`)."""
+        timestamps = {self.spec.columns[i].name for i in self.timestamp_idx}
+        return [INT8_OID if c in timestamps else column_types[c] for c in self.target_columns]
+
+    def _in_zone(self, value: datetime) -> int:
+        """A local time of the export (offsets given are kept) in the file's zone, as microseconds since
+        2000-01-01 UTC — what ``timestamptz`` is in binary COPY; remembered (exports repeat the same
+        times)."""
+        micros = self._micros.get(value)
+        if micros is None:
+            if len(self._micros) > self.CACHE_LIMIT:
+                self._micros.clear()
+            local = value if value.tzinfo else value.replace(tzinfo=self.zone)
+            micros = self._micros[value] = (local - _PG_EPOCH) // _MICROSECOND
+        return micros
+
+    def _applicant_key(self, parts: tuple) -> str | None:
+        key = self._keys.get(parts)
+        if key is None:
+            if len(self._keys) > self.CACHE_LIMIT:
+                self._keys.clear()
+            key = self._keys[parts] = self.pseudonymiser.applicant_key(parts) if any(parts) else None
+        return key
 
     def record(self, row: ParsedRow) -> tuple | None:
         """The COPY tuple of a good row; None for a row to quarantine (``self.problem`` says why)."""
@@ -288,20 +445,7 @@ class _RowWriter:
                 reason = f"organisation {name!r} is not in reference/organizations.csv"
                 self.problem = (self.organization_header, reason, original)
                 return None
-        out = list(values)
-        for i in self.timestamp_idx:
-            if out[i] is not None:
-                out[i] = self._in_zone(out[i])
-        if self.with_key:
-            key_parts = [values[i] for i in self.applicant_idx]
-            out.append(self.pseudonymiser.applicant_key(key_parts) if any(key_parts) else None)
-        out.append(Jsonb(row.extras) if row.extras else None)
-        head = (
-            (self.batch_id, row.row_number, self.sha)
-            if body is None
-            else (self.batch_id, row.row_number, self.sha, body)
-        )
-        return (*head, *out)
+        return self._build(values, row.row_number, row.extras, body)
 
 
 def iter_results(results: list[LoadResult]) -> Iterator[str]:

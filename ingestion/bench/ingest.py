@@ -1,7 +1,8 @@
 """Ingestion benchmark: this loader vs plain ``COPY`` (the floor) vs pandas ``to_sql`` (what people write).
 
 All three load the same generated register CSV (26 columns, Windows-1251, ``;``) into the same server.
-Each contender runs in a subprocess of its own, so its peak RSS is its own.
+Each contender runs in a subprocess of its own, so its peak RSS is its own; the loader's parse workers
+(a large CSV file is parsed in worker processes) are reported apart, as the peak of the largest one.
 
     python -m ingestion.bench.ingest --rows 1000000          # or: make bench-ingest
 
@@ -62,7 +63,7 @@ def run_loader(path: Path, dsn: str) -> int:
     """This project's loader, end to end: detect, parse, normalise, pseudonymise, COPY, audit."""
     from ingestion.ingest import ingest_landing
 
-    landing = path.parent / "landing"
+    landing = path.parent / f"landing-{path.stem}"  # one file per landing folder, whatever sizes ran before
     target = landing / "register" / TERRITORY / path.name
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
@@ -97,10 +98,18 @@ def worker(args: argparse.Namespace) -> None:
     else:
         rows = run_to_sql(args.file, args.dsn, args.to_sql_rows)
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        json.dumps({"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "peak_rss_mb": peak_mb})
-    )
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures = {
+        "rows": rows,
+        "seconds": seconds,
+        "rows_per_s": rows / seconds,
+        "peak_rss_mb": own.ru_maxrss / 1024,
+        "cpu_s": own.ru_utime + own.ru_stime,
+    }
+    if children.ru_maxrss:  # the loader's parse workers (a large CSV file is parsed in worker processes)
+        figures["workers_peak_rss_mb"] = children.ru_maxrss / 1024  # the largest one
+        figures["workers_cpu_s"] = children.ru_utime + children.ru_stime
+    print(json.dumps(figures))
 
 
 # -- the driver --------------------------------------------------------------------------------------------
@@ -124,12 +133,18 @@ def measure(name: str, file: Path, dsn: str, extra: list[str] | None = None) -> 
         raise RuntimeError(f"{name} failed:\n{done.stderr[-3000:]}")
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     print(
-        f"  {name}: {figures['rows']} rows, {figures['rows_per_s']:,.0f} rows/s,"
-        f" peak RSS {figures['peak_rss_mb']:.0f} MB",
+        f"  {name}: {figures['rows']} rows, {figures['rows_per_s']:,.0f} rows/s, peak RSS {_rss(figures)}",
         file=sys.stderr,
         flush=True,
     )
     return figures
+
+
+def _rss(figures: dict) -> str:
+    text = f"{figures['peak_rss_mb']:.0f} MB"
+    if "workers_peak_rss_mb" in figures:
+        text += f" (+ workers, each ≤ {figures['workers_peak_rss_mb']:.0f} MB)"
+    return text
 
 
 def fresh_database(server_dsn: str) -> str:
@@ -211,7 +226,7 @@ def main() -> None:
         ("to_sql", "pandas to_sql"),
     ):
         r = results[name]
-        print(f"| {label} | {r['rows']:,} | {r['rows_per_s']:,.0f} | {r['peak_rss_mb']:.0f} MB |")
+        print(f"| {label} | {r['rows']:,} | {r['rows_per_s']:,.0f} | {_rss(r)} |")
     print(
         f"\nloader = {report['loader_vs_copy']:.0%} of plain COPY, {report['loader_vs_to_sql']:.1f}× to_sql;"
         f" figures in {out}"

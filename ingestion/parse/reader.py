@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
@@ -230,19 +230,25 @@ class _Layout:
         return {label: text for i, label in self.extra_plan if (text := cells[i].strip())}
 
     def parse(
-        self, rows: Iterator[Sequence[Cell]], next_row_number: int, csv_reader: Any = None
+        self,
+        rows: Iterator[Sequence[Cell]],
+        next_row_number: int,
+        csv_reader: Any = None,
+        line_offset: int = 0,
     ) -> Iterator[ParsedRow]:
         """The hot loop: convert every row with the compiled row converter.
 
         ``rows`` yields the cells of the rows below the header; ``next_row_number`` is the row number of
         the first of them. For CSV, ``csv_reader`` gives the line where the next record starts (a quoted
-        value may span lines); for spreadsheets every row is one row.
+        value may span lines), counted from ``line_offset`` (non-zero when the reader starts mid-file);
+        for spreadsheets every row is one row.
         """
         convert_row, width = self.convert_row, self.width
         extras_of, has_extras, blank_check = self.extras, bool(self.extra_plan), self.needs_blank_check
+        next_line = line_offset + 1
         for cells in rows:
             row_number = next_row_number
-            next_row_number = row_number + 1 if csv_reader is None else csv_reader.line_num + 1
+            next_row_number = row_number + 1 if csv_reader is None else csv_reader.line_num + next_line
             surplus: list[int] | tuple[()] = ()
             if len(cells) != width:
                 if len(cells) < width and _is_blank(cells):
@@ -322,10 +328,49 @@ class Export:
     extra_headers: tuple[str, ...]  # source headers not in the contract, in file order
     headers: tuple[str, ...]  # all source headers, in file order, as used in errors and extras
     _rows: Callable[[], Iterator[ParsedRow]] = field(repr=False)
+    _csv_body: Callable[[], CsvBody | None] | None = field(default=None, repr=False)
 
     def rows(self) -> Iterator[ParsedRow]:
         """Stream the rows below the header. Fully empty rows are skipped. May be called again to re-read."""
         return self._rows()
+
+    def csv_body(self) -> CsvBody | None:
+        """For a CSV file whose rows can be parsed in pieces (not UTF-16), where they start and how to
+        parse a piece of them; ``None`` for spreadsheets, UTF-16 files and files with no line below the
+        header."""
+        return self._csv_body() if self._csv_body else None
+
+
+@dataclass(frozen=True)
+class CsvBody:
+    """The rows part of a CSV export, for parsing it in pieces (``ingestion.parallel_parse``).
+
+    A piece is a run of whole records cut at a line break. Parsed with :meth:`parse_run`, it gives exactly
+    the rows ``Export.rows()`` gives for those lines — same row numbers, same errors — provided the piece
+    really starts at a record boundary; :meth:`parse_run` tells when its end was not one (the last record
+    ran into the end of the piece, as a quoted value spanning the cut does).
+    """
+
+    path: Path
+    encoding: str  # the codec of the bytes below the header ("utf-8" for a "utf-8-sig" file)
+    delimiter: str
+    start: int  # byte offset of the first line below the header
+    first_line: int  # its line number
+    _layout: _Layout = field(repr=False)
+
+    def parse_run(self, text: Iterable[str], first_line: int) -> tuple[Iterator[ParsedRow], RunEnd]:
+        """The rows of ``text`` (the lines of a piece, as a text file with ``newline=""`` yields them),
+        whose first line is line ``first_line`` of the file, and a :class:`RunEnd` that tells, once the rows
+        are exhausted, how many lines were read and whether the last record ran into the end of ``text``.
+        The rows raise ``csv.Error`` for broken CSV and ``UnicodeDecodeError`` for bytes that do not
+        decode."""
+        reader = _Records(text, self.delimiter)
+        return self._layout.parse(iter(reader), first_line, reader, line_offset=first_line - 1), reader
+
+
+class RunEnd(Protocol):
+    line_num: int  # lines read
+    open_record: int  # 0, or the line (counted from 1 in the run) of a record still open when the lines ended
 
 
 def open_export(path: Path | str, spec: FeedSpec) -> Export:
@@ -444,6 +489,63 @@ def detect_encoding(path: Path) -> str:
     return "utf-8" if _decodes_as_utf8(window) else "cp1251"
 
 
+class _Records:
+    """The records ``csv.reader(lines, delimiter=…)`` yields, and its ``line_num``, in less time.
+
+    A line without a ``"`` holds a whole record, and the csv module (default dialect: no escape
+    character, no initial-space skipping) splits it exactly like ``str.split`` once the line break is cut
+    off — an empty line being the empty record. Only lines with a quote (where a quoted value may start,
+    and run on over line breaks) and lines longer than the field size limit (so that the csv module
+    raises as it would) go through the csv module, which then reads the rest of that record. Iterate over
+    it once; ``line_num`` is the number of lines read so far, as ``csv.reader`` counts them.
+    """
+
+    __slots__ = ("_records", "line_num", "open_record")
+
+    def __init__(self, lines: Iterable[str], delimiter: str) -> None:
+        self.line_num = 0
+        self.open_record = 0  # the line of a record the end of the lines cut short (quoted value left open)
+        self._records = self._read(iter(lines), delimiter)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return self._records
+
+    def _read(self, lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
+        pending: list[str] = []
+        ran_out = False
+
+        def feed() -> Iterator[str]:
+            nonlocal ran_out
+            while True:
+                if pending:
+                    yield pending.pop()
+                elif (line := next(lines, None)) is not None:
+                    yield line
+                else:
+                    ran_out = True
+                    return
+
+        quoted = csv.reader(feed(), delimiter=delimiter)
+        limit = csv.field_size_limit()
+        plain = 0  # lines read here; the csv module counts the others
+        try:
+            for line in lines:
+                if '"' in line or len(line) > limit:
+                    pending.append(line)
+                    before = quoted.line_num
+                    cells = next(quoted)
+                    if ran_out:  # the csv module asked for more lines than there were, within this record
+                        self.open_record = plain + before + 1
+                else:
+                    plain += 1
+                    text = line.rstrip("\r\n")
+                    cells = text.split(delimiter) if text else []
+                self.line_num = plain + quoted.line_num
+                yield cells
+        finally:  # also when reading fails: the line of the error is where the reading stopped
+            self.line_num = plain + quoted.line_num
+
+
 def _csv_records(path: Path, encoding: str, delimiter: str) -> Iterator[Record]:
     """Records with the line each starts on (header scan; the rows themselves go through _csv_rows)."""
     line = 1
@@ -465,10 +567,11 @@ def _csv_rows(
     reader: Any = None
     try:
         with path.open(encoding=encoding, newline="") as file:
-            reader = csv.reader(file, delimiter=delimiter)
+            reader = _Records(file, delimiter)
+            records = iter(reader)
             for _ in range(header.record_index + 1):
-                next(reader, None)
-            yield from layout.parse(reader, reader.line_num + 1, reader)
+                next(records, None)
+            yield from layout.parse(records, reader.line_num + 1, reader)
     except UnicodeDecodeError as exc:
         raise _undecodable(path, encoding, reader.line_num + 1 if reader else 1, exc) from exc
     except csv.Error as exc:
@@ -499,7 +602,7 @@ def _open_csv(path: Path, spec: FeedSpec) -> Export:
         found, key=lambda item: (item[1].record_index, -len(item[1].columns), DELIMITERS.index(item[0]))
     )
     layout = _Layout(spec, header, spreadsheet=False, column_offset=0)
-    return _export(
+    export = _export(
         path,
         spec,
         encoding,
@@ -507,6 +610,52 @@ def _open_csv(path: Path, spec: FeedSpec) -> Export:
         header,
         layout,
         lambda: _csv_rows(path, encoding, delimiter, header, layout),
+    )
+    if encoding != "utf-16":
+        export._csv_body = lambda: _csv_body(path, encoding, delimiter, header, layout)
+    return export
+
+
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def _csv_body(
+    path: Path, encoding: str, delimiter: str, header: _HeaderCandidate, layout: _Layout
+) -> CsvBody | None:
+    """Where the lines below the header start: the header's last line is found as ``_csv_rows`` finds it
+    (a text file with ``newline=""`` breaks lines at CR LF, CR and LF), then that many line breaks are
+    counted in the bytes."""
+    try:
+        with path.open(encoding=encoding, newline="") as file:
+            reader = csv.reader(file, delimiter=delimiter)
+            for _ in range(header.record_index + 1):
+                next(reader, None)
+            header_lines = reader.line_num
+    except (UnicodeDecodeError, csv.Error):
+        return None  # the header region itself is broken: the sequential path reports it
+    offset, found = 0, 0
+    with path.open("rb") as file:
+        data = b""
+        while found < header_lines:
+            more = file.read(1 << 16)
+            if not more:
+                return None  # no line below the header
+            data += more
+            for match in _LINE_BREAK.finditer(data, offset):
+                if match.group() == b"\r" and match.end() == len(data):
+                    break  # a CR at the end of what was read may be the first half of CR LF
+                offset, found = match.end(), found + 1
+                if found == header_lines:
+                    break
+    if offset >= path.stat().st_size:
+        return None
+    return CsvBody(
+        path,
+        "utf-8" if encoding == "utf-8-sig" else encoding,
+        delimiter,
+        offset,
+        header_lines + 1,
+        layout,
     )
 
 

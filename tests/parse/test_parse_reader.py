@@ -984,6 +984,6 @@ def test_utf8_file_with_a_stray_cp1251_line_fails_as_a_whole(tmp_path: Path) -> 
 
 def test_open_export_logs_what_it_detected(write_csv: WriteCsv, caplog: pytest.LogCaptureFixture) -> None:
     path = write_csv([ORGANIZATIONS_HEADERS, *ORGANIZATIONS_ROWS], encoding="cp1251", delimiter="\t")
-    with caplog.at_level(logging.INFO, logger="ingestion.parse.reader"):
+    with caplog.at_level(logging.DEBUG, logger="ingestion.parse.reader"):
         open_export(path, FEEDS["organizations"])
     assert "cp1251" in caplog.text and "header in row 1" in caplog.text
