@@ -279,7 +279,9 @@ def test_register_folder_by_body_name_and_unknown_body(
     assert results["register/loose.csv"].status == "rejected"
     assert query(migrated_db, "select body_oktmo from raw.register_rows") == [("69701000",)]
     # 15.01.2024 in Tomsk is 2024-01-14 17:00 UTC: local times are read in the body's zone
-    assert query(migrated_db, "select registered_at = '2024-01-14 17:00:00+00' from raw.register_rows") == [(True,)]
+    assert query(migrated_db, "select registered_at = '2024-01-14 17:00:00+00' from raw.register_rows") == [
+        (True,)
+    ]
     assert query(
         migrated_db, "select timezone from audit.load_batches where status = 'loaded' and feed = 'register'"
     ) == [("Asia/Tomsk",)]
