@@ -49,7 +49,7 @@ cross join lateral (
 where b.batch_id = quality.gate_batch_id()
     and v.usual_rows > 0
     and b.rows_loaded COMPARISON
-    and exists (select from {batch})
+    and exists (select from {batch} as batch_rows)
 """
 
 EXTRA_HEADERS_SQL = """
@@ -57,7 +57,7 @@ select h.header as extra_header
 from audit.load_batches as b
 cross join lateral jsonb_array_elements_text(coalesce(b.details -> 'extra_headers', '[]'::jsonb)) as h (header)
 where b.batch_id = quality.gate_batch_id()
-    and exists (select from {batch})
+    and exists (select from {batch} as batch_rows)
 """
 
 
