@@ -118,7 +118,26 @@ class EmbeddedServer:
         with self._lock():
             if not self.status().running:
                 return False
-            self._run(["pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop"], what="stop")
+            try:
+                self._run(
+                    [
+                        "pg_ctl",
+                        "-D",
+                        str(self.pgdata),
+                        "-m",
+                        "fast",
+                        "-w",
+                        "-t",
+                        str(START_TIMEOUT_S * 2),
+                        "stop",
+                    ],
+                    what="stop",
+                )
+            except EmbeddedServerError:
+                if (
+                    self.status().running
+                ):  # pg_ctl may give up waiting on a busy machine while the stop completes
+                    raise
             return True
 
     # -- internals --------------------------------------------------------------------------------

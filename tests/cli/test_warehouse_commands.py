@@ -40,7 +40,7 @@ def test_up_status_down_cycle(own_server: dict[str, str]) -> None:
     assert "Migrations: up to date." in again.stdout
 
     down = run_appeals("warehouse", "down", env=own_server)
-    assert down.returncode == 0 and "stopped" in down.stdout
+    assert down.returncode == 0 and "stopped" in down.stdout, down.stderr[:3000]
     stopped = run_appeals("warehouse", "status", env=own_server)
     assert stopped.returncode == 3 and "stopped" in stopped.stdout
 
