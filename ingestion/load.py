@@ -27,8 +27,9 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg import pq, sql
 
-# The C (or Python) function behind ``Copy.write_row`` in binary format: the workers format rows with it,
-# with the same transformer, so the bytes are those ``write_row`` would send.
+# The function ``Copy.write_row`` formats binary rows with (C, from psycopg_binary). It lives in a private
+# module: the parse workers call it with the same transformer, so the bytes are those ``write_row`` sends
+# (tests/ingest/test_parallel_load.py compares both paths byte for byte).
 from psycopg._copy_base import format_row_binary
 from psycopg.adapt import Transformer
 from psycopg.types.json import Jsonb
@@ -47,9 +48,7 @@ MAX_QUARANTINED_ROWS = 100_000
 """Past this many unparseable rows a file is rejected whole: it is almost surely the wrong feed or broken."""
 ZONE_PEEK_ROWS = 200
 LIVE_STATUSES = ("loading", "loaded", "validated", "published")
-_COPY_SIGNATURE = (
-    b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
-)  # header, flags, extension
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # binary COPY header: signature, flags 0, no extension
 _COPY_TRAILER = b"\xff\xff"
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)

@@ -340,8 +340,8 @@ class Workers:
         for process in self.processes:
             if force:
                 process.terminate()
-            process.join(timeout=None if not force else 5)
-            if process.is_alive():  # pragma: no cover - did not stop on SIGTERM
+            process.join(timeout=5 if force else 60)
+            if process.is_alive():  # pragma: no cover - stuck, or did not stop on SIGTERM
                 process.kill()
                 process.join()
         for output in self.outputs:

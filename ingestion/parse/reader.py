@@ -496,7 +496,8 @@ class _Records:
     character, no initial-space skipping) splits it exactly like ``str.split`` once the line break is cut
     off — an empty line being the empty record. Only lines with a quote (where a quoted value may start,
     and run on over line breaks) and lines longer than the field size limit (so that the csv module
-    raises as it would) go through the csv module, which then reads the rest of that record. Iterate over
+    raises as it would) go through the csv module, which then reads the rest of that record. ``lines`` are
+    those of a text file opened with ``newline=""`` (a CR or LF only at the end of a line). Iterate over
     it once; ``line_num`` is the number of lines read so far, as ``csv.reader`` counts them.
     """
 
