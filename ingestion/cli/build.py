@@ -14,18 +14,22 @@ from ingestion.transform import DbtError
 from ingestion.transform import build as dbt_build
 
 
-def build(
-    select: list[str] = typer.Option([], "--select", "-s", help="dbt selection (default: everything)."),
-) -> None:
-    """Build the star schema with dbt (seeds, models and their tests, in dependency order)."""
-    dsn = bring_up()
+def build_marts(dsn: str, select: list[str] | None = None) -> None:
+    """Run dbt build, print its duration; on failure print the failed nodes and exit 1."""
     started = time.monotonic()
     try:
-        dbt_build(dsn, select)
+        dbt_build(dsn, select or [])
     except DbtError as error:
         typer.echo(typer.style(str(error), fg="red"), err=True)
         raise typer.Exit(code=1) from error
     typer.echo(f"dbt build finished in {time.monotonic() - started:.1f} s")
+
+
+def build(
+    select: list[str] = typer.Option([], "--select", "-s", help="dbt selection (default: everything)."),
+) -> None:
+    """Build the star schema with dbt (seeds, models and their tests, in dependency order)."""
+    build_marts(bring_up(), select)
 
 
 def run(
@@ -44,13 +48,7 @@ def run(
     line, ingest_ok = summarise(results)
     typer.echo(line)
     typer.echo("== build")
-    started = time.monotonic()
-    try:
-        dbt_build(dsn)
-    except DbtError as error:
-        typer.echo(typer.style(str(error), fg="red"), err=True)
-        raise typer.Exit(code=1) from error
-    typer.echo(f"dbt build finished in {time.monotonic() - started:.1f} s")
+    build_marts(dsn)
     if not ingest_ok:
         typer.echo(typer.style("Some files were not loaded: see above.", fg="red"), err=True)
         raise typer.Exit(code=1)

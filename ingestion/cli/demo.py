@@ -8,13 +8,12 @@ from datetime import date
 import psycopg
 import typer
 
+from ingestion.cli.build import build_marts
 from ingestion.cli.ingest import print_result, summarise
 from ingestion.cli.warehouse import bring_up, status
 from ingestion.generate import generate
 from ingestion.ingest import ingest_landing
 from ingestion.settings import load_settings
-from ingestion.transform import DbtError
-from ingestion.transform import build as dbt_build
 
 SAMPLE_TERRITORIES = ("87725000", "03709000", "69701000")  # Ухта, Горячий Ключ, Томск
 SAMPLE_SEED = 2024
@@ -64,13 +63,7 @@ def demo(
     typer.echo(line)
 
     typer.echo("\n== 4/4 build the marts (dbt: models and their tests)")
-    built = time.monotonic()
-    try:
-        dbt_build(dsn)
-    except DbtError as error:
-        typer.echo(typer.style(str(error), fg="red"), err=True)
-        raise typer.Exit(code=1) from error
-    typer.echo(f"dbt build finished in {time.monotonic() - built:.1f} s")
+    build_marts(dsn)
 
     typer.echo(f"\nDemo finished in {time.monotonic() - started:.1f} s. In the warehouse now:")
     for feed, files, loaded, quarantined in raw_counts(dsn):

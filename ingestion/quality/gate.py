@@ -396,12 +396,16 @@ def _record(
         if not updated:
             raise GateBusy(f"batch {batch.batch_id} changed status while it was validated")
         conn.execute("delete from audit.validation_results where batch_id = %s", [batch.batch_id])
-        with conn.cursor() as cur:
-            cur.executemany(
-                "insert into audit.validation_results (batch_id, check_name, column_name, severity, outcome,"
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "copy audit.validation_results (batch_id, check_name, column_name, severity, outcome,"
                 " expectation_type, threshold, rows_checked, unexpected_count, unexpected_percent,"
-                " observed_value, examples, message) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [
+                " observed_value, examples, message) from stdin"
+            ) as copy,
+        ):
+            for o in outcomes:
+                copy.write_row(
                     (
                         batch.batch_id,
                         o.check,
@@ -417,9 +421,7 @@ def _record(
                         Jsonb(o.as_json()["examples"]),
                         o.message,
                     )
-                    for o in outcomes
-                ],
-            )
+                )
 
 
 def validate_batch(

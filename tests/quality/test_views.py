@@ -38,7 +38,10 @@ def test_missing_required_names_every_empty_required_value(migrated_db: str, fee
         for batch_id in ids:
             insert_blank_row(conn, feed, batch_id)
         conn.execute("select set_config('appeals.batch_id', %s, false)", [str(ids[1])])
-        rows = conn.execute(f"select batch_id, missing_required from quality.{feed}_batch").fetchall()
+        view = psycopg.sql.Identifier("quality", f"{feed}_batch")
+        rows = conn.execute(
+            psycopg.sql.SQL("select batch_id, missing_required from {}").format(view)
+        ).fetchall()
 
     text_columns = (
         [c for c in REQUIRED[feed] if FEEDS[feed].column(c).kind != "timestamp"]
