@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import psycopg
@@ -31,11 +31,12 @@ def ingest_landing(
     landing: Path,
     dsn: str | None = None,
     on_file: Callable[[LoadResult], None] | None = None,
+    feeds: Collection[str] | None = None,
 ) -> list[LoadResult]:
-    """Load everything new under ``landing``; returns one result per file, in load order."""
+    """Load everything new under ``landing`` (of ``feeds``, default all); one result per file, in load order."""
     dsn = dsn or warehouse_dsn()
     migrate(dsn)
-    files = discover(landing)
+    files = [f for f in discover(landing) if not feeds or f.feed in feeds]
     log.info("%d export file(s) in %s", len(files), landing)
     pseudonymiser = Pseudonymiser(load_key())
     results: list[LoadResult] = []

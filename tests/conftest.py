@@ -57,3 +57,12 @@ def migrated_db(fresh_db: str) -> str:
     """A fresh database with every migration applied."""
     migrate(fresh_db)
     return fresh_db
+
+
+@pytest.fixture(scope="session")
+def quality_gate(tmp_path_factory: pytest.TempPathFactory):  # -> QualityGate (imports GX: only when used)
+    """The quality gate, its GX context loaded once per session; results and Data Docs in a temporary folder."""
+    from ingestion.quality.gate import QualityGate
+
+    state = tmp_path_factory.mktemp("gx")
+    return QualityGate(results_dir=state / "validations", data_docs_dir=state / "data_docs")

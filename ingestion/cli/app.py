@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 app.add_typer(warehouse.app, name="warehouse")
 app.command("ingest")(ingest.ingest)
+app.command("validate")(build.validate)
 app.command("build")(build.build)
 app.command("run")(build.run)
 app.command("generate")(generate.generate)
@@ -36,3 +37,7 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debug
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    if not verbose:
+        # GX logs its own set-up at INFO; the gate and the publish step log what the commands print
+        for name in ("great_expectations", "ingestion.quality.gate", "ingestion.publish"):
+            logging.getLogger(name).setLevel(logging.WARNING)

@@ -10,14 +10,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ingestion.generate import messiness, vocab
 from ingestion.generate.contract import FEEDS, ORGANIZATIONS_HEADER, Feed
 from ingestion.generate.messiness import BROKEN_KINDS, Cell, FileStyle, Formatter, applicable, break_row
-from ingestion.generate.model import Record
+from ingestion.generate.model import Incident, PosMessage, Record, restore_territory
 from ingestion.generate.reference import Municipality, build_directory, resolve_territories
-from ingestion.generate.sampling import IncidentSampler, PosSampler, RegisterSampler, World, stochastic_round
+from ingestion.generate.sampling import (
+    TERRITORY_UNMAPPED,
+    IncidentSampler,
+    PosSampler,
+    RegisterSampler,
+    World,
+    can_make_unresolvable,
+    make_unresolvable,
+    stochastic_round,
+)
 from ingestion.generate.truth import (
     APPEAL_COLUMNS,
     CROSSWALK_COLUMNS,
@@ -44,6 +53,9 @@ EXPORT_LAG: dict[Feed, timedelta] = {
     "pos": timedelta(days=14),
     "incident": timedelta(days=3),
 }
+# ПОС messages and incidents whose territory resolves to nothing are stragglers the quality gate tolerates up to
+# 1 % of a file's loaded rows: each file gets at most this share (per mille) of its clean rows, rounded down.
+UNRESOLVED_PER_MILLE = 8
 XLSX_SHARE: dict[Feed, float] = {"register": 0.5, "pos": 0.7, "incident": 0.5}
 SPLITS = ("day", "week", "month", "all")
 FORMATS = ("csv", "xlsx", "mixed")
@@ -193,6 +205,40 @@ def _plan_stream(stream: Stream, all_periods: list[Period], rng: random.Random) 
     return planned
 
 
+def unresolved_allowed(clean_rows: int) -> int:
+    """How many rows with an unresolvable territory a ПОС or incident file of ``clean_rows`` may have."""
+    return clean_rows * UNRESOLVED_PER_MILLE // 1000
+
+
+def _bound_unresolved(files: list[PlannedFile], world: World, rng: random.Random) -> None:
+    """Keep every ПОС and incident file within :func:`unresolved_allowed`; then, with messiness on, make sure
+    each kind occurs at least once where some file allows it.
+
+    Files are visited in order; a file over its bound gets the resolvable territory of a random few of its
+    unresolvable records back (which only lowers the counts of the other files those records appear in).
+    Records are drawn without regard to files (:mod:`sampling`), so the other data do not change.
+    """
+    for feed, kind in TERRITORY_UNMAPPED.items():
+        planned = [cast(list[PosMessage | Incident], f.entries) for f in files if f.feed == feed]
+        allowed = [unresolved_allowed(sum(1 for r in entries if not r.broken)) for entries in planned]
+        for entries, limit in zip(planned, allowed, strict=True):
+            unresolved = [r for r in entries if r.unmapped == kind]
+            for record in rng.sample(unresolved, max(0, len(unresolved) - limit)):
+                restore_territory(record)
+        if world.dirty_rate <= 0 or any(r.unmapped == kind for entries in planned for r in entries):
+            continue
+        # none left: one record all of whose files allow one (none of them has any now)
+        tight = {r.appeal_id for entries, n in zip(planned, allowed, strict=True) if n == 0 for r in entries}
+        candidates = {
+            r.appeal_id: r
+            for entries in planned
+            for r in entries
+            if r.appeal_id not in tight and can_make_unresolvable(r)
+        }
+        if candidates:
+            make_unresolvable(rng.choice(list(candidates.values())), world, rng)
+
+
 def _title_lines(planned: PlannedFile, count: int) -> tuple[str, ...]:
     period, feed = planned.period, planned.feed
     span = f"{period.start:%d.%m.%Y} - {period.end:%d.%m.%Y}"
@@ -314,6 +360,7 @@ def generate(
         for stream in streams
         for planned in _plan_stream(stream, all_periods, _rng(seed, "reexport", stream.folder))
     ]
+    _bound_unresolved(files, world, _rng(seed, "unresolved"))
 
     format_rng = _rng(seed, "format")
     for planned in files:

@@ -212,6 +212,9 @@ class PosMessage:
     head: str
     unmapped: str | None = None
     broken: bool = False
+    resolvable: dict[str, Any] | None = None
+    """With an unresolvable territory (``unmapped`` ``organization``): the resolvable values it was drawn
+    with, for :func:`restore_territory` (``core`` bounds the unresolvable rows of each file)."""
 
     source = "pos"
 
@@ -365,6 +368,9 @@ class Incident:
     rejected: datetime | None
     unmapped: str | None = None
     broken: bool = False
+    resolvable: dict[str, Any] | None = None
+    """With an unresolvable territory (``unmapped`` ``municipality``): the resolvable values it was drawn
+    with, for :func:`restore_territory` (``core`` bounds the unresolvable rows of each file)."""
 
     source = "incident"
 
@@ -474,3 +480,12 @@ class Incident:
 
 
 Record = RegisterAppeal | PosMessage | Incident
+
+
+def restore_territory(record: PosMessage | Incident) -> None:
+    """Give a record with an unresolvable territory back the resolvable values it was drawn with."""
+    if record.resolvable is None:
+        raise ValueError(f"{record.appeal_id}: no resolvable territory to restore")
+    for name, value in record.resolvable.items():
+        setattr(record, name, value)
+    record.resolvable = record.unmapped = None

@@ -344,11 +344,13 @@ class PosSampler:
         org = self._receiving(municipality, category)
         name, topic, unmapped = category.name, category.topic, None
         org_name, org_municipality, org_territory = org.name, org.municipality, org.oktmo
+        resolvable = None
         if not broken and rng.random() < world.dirty_rate:
             name, topic, unmapped = rng.choice(vocab.POS_UNKNOWN_CATEGORIES), "unclassified", "category"
             subcategory, facts = "", ("",)
         elif not broken and rng.random() < world.dirty_rate:
-            org_name = f"МКУ «Служба единого заказчика» МО «{municipality.title}»"
+            resolvable = {"organization": org.name, "municipality": org.municipality, "territory": org.oktmo}
+            org_name = unknown_body_name(municipality)
             org_municipality = org_territory = None
             unmapped = "organization"
         official = rng.random() < vocab.POS_OFFICIAL_SHARE
@@ -425,12 +427,19 @@ class PosSampler:
             head=head,
             unmapped=unmapped,
             broken=broken,
+            resolvable=resolvable,
         )
 
     def sample(self, count: int, broken: int) -> list[PosMessage]:
         messages = [self.one() for _ in range(count)] + [self.one(broken=True) for _ in range(broken)]
+        for message in messages:
+            # a restored body keeps its own coordinator and head when it has any (no draws here)
+            if message.resolvable is not None and message.resolvable["organization"] in self.staff:
+                staff = self.staff[message.resolvable["organization"]]
+                message.resolvable["coordinator"], message.resolvable["head"] = staff
         if self.world.dirty_rate > 0 and count > 0:
-            _ensure_unmapped(messages, ("category", "organization"), self._force_unmapped, self.rng)
+            # unresolvable bodies are bounded and ensured per file, once files are planned (``core``)
+            _ensure_unmapped(messages, ("category",), self._force_unmapped, self.rng)
         messages.sort(key=lambda m: (m.received, self.rng.random()))
         number = self.rng.randint(150_000_000, 250_000_000)
         used: set[int] = set()
@@ -446,14 +455,49 @@ class PosSampler:
         return messages
 
     def _force_unmapped(self, message: PosMessage, kind: str) -> None:
-        if kind == "category":
-            message.category = vocab.POS_UNKNOWN_CATEGORIES[0]
-            message.subcategory, message.fact, message.topic = "", "", "unclassified"
-        else:
-            municipality = self.world.by_oktmo[message.municipality or self.world.municipalities[0].oktmo]
-            message.organization = f"МКУ «Служба единого заказчика» МО «{municipality.title}»"
-            message.municipality = message.territory = message.redirect_to = message.redirect_at = None
+        message.category = vocab.POS_UNKNOWN_CATEGORIES[0]
+        message.subcategory, message.fact, message.topic = "", "", "unclassified"
         message.unmapped = kind
+
+
+def unknown_body_name(municipality: Municipality) -> str:
+    """A receiving body that is not in the directory (``reference/organizations.csv``)."""
+    return f"МКУ «Служба единого заказчика» МО «{municipality.title}»"
+
+
+TERRITORY_UNMAPPED: dict[str, str] = {"pos": "organization", "incident": "municipality"}
+"""The ``unmapped`` kind of each feed whose rows then resolve to no territory."""
+
+
+def can_make_unresolvable(record: PosMessage | Incident) -> bool:
+    """A clean record with a resolvable territory (a ПОС message not redirected: unknown bodies never are)."""
+    if record.broken or record.unmapped is not None:
+        return False
+    return not isinstance(record, PosMessage) or record.redirect_to is None
+
+
+def make_unresolvable(record: PosMessage | Incident, world: World, rng: random.Random) -> None:
+    """Give a record (see :func:`can_make_unresolvable`) a territory that resolves to nothing, restorably."""
+    if not can_make_unresolvable(record):
+        raise ValueError(f"{record.appeal_id}: cannot be made unresolvable")
+    if isinstance(record, PosMessage):
+        record.resolvable = {
+            "organization": record.organization,
+            "municipality": record.municipality,
+            "territory": record.territory,
+        }
+        municipality = world.by_oktmo[record.municipality or world.municipalities[0].oktmo]
+        record.organization = unknown_body_name(municipality)
+        record.municipality = record.territory = None
+    else:
+        record.resolvable = {
+            "municipality_written": record.municipality_written,
+            "oktmo_written": record.oktmo_written,
+            "municipality": record.municipality,
+        }
+        record.municipality_written = rng.choice(vocab.UNKNOWN_PLACE_NAMES)
+        record.oktmo_written = record.municipality = None
+    record.unmapped = TERRITORY_UNMAPPED[record.source]
 
 
 def _ensure_unmapped(
@@ -504,8 +548,13 @@ class IncidentSampler:
         written = variants[0] if rng.random() < 0.4 or len(variants) == 1 else rng.choice(variants[1:])
         oktmo_written = municipality.oktmo if rng.random() < vocab.INCIDENT_OKTMO_FILLED_SHARE else None
         resolved: str | None = municipality.oktmo
-        unmapped = None
+        unmapped = resolvable = None
         if not broken and rng.random() < world.dirty_rate:
+            resolvable = {
+                "municipality_written": written,
+                "oktmo_written": oktmo_written,
+                "municipality": resolved,
+            }
             written, oktmo_written, resolved, unmapped = (
                 rng.choice(vocab.UNKNOWN_PLACE_NAMES),
                 None,
@@ -561,20 +610,15 @@ class IncidentSampler:
             rejected=second(rejected),
             unmapped=unmapped,
             broken=broken,
+            resolvable=resolvable,
         )
 
     def sample(self, count: int, broken: int) -> list[Incident]:
+        # unresolvable municipalities are bounded and ensured per file, once files are planned (``core``)
         incidents = [self.one() for _ in range(count)] + [self.one(broken=True) for _ in range(broken)]
-        if self.world.dirty_rate > 0 and count > 0:
-            _ensure_unmapped(incidents, ("municipality",), self._force_unmapped, self.rng)
         incidents.sort(key=lambda i: (i.registered, self.rng.random()))
         number = self.rng.randint(40_000_000, 90_000_000)
         for incident in incidents:
             number += self.rng.randint(1, 50)
             incident.incident_id = str(number)
         return incidents
-
-    def _force_unmapped(self, incident: Incident, kind: str) -> None:
-        incident.municipality_written = vocab.UNKNOWN_PLACE_NAMES[0]
-        incident.oktmo_written = incident.municipality = None
-        incident.unmapped = kind

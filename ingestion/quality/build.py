@@ -11,6 +11,14 @@ What is written, all deterministic (stable ids), so a rebuild with unchanged che
     expectations/<feed>_batch.json            one suite per feed, from ``ingestion.quality.checks``
     validation_definitions/<feed>_batch.json  suite × the feed's batch
     checkpoints/<feed>_batch_gate.json        what the gate runs, with the result format it needs
+
+and for the marts (``ingestion.quality.mart_checks``; run by ``ingestion.quality.marts_gate``):
+
+    great_expectations.yml                    one table asset per published mart, named without a schema:
+                                              the connection's search_path picks the schema checked
+    expectations/mart_<mart>.json             one suite per mart
+    validation_definitions/mart_<mart>.json   suite × the mart's whole table
+    checkpoints/marts_publish_gate.json       all the mart validations: what must pass before publishing
 """
 
 from __future__ import annotations
@@ -24,11 +32,14 @@ from functools import partial
 from pathlib import Path
 
 from ingestion.quality.checks import FEEDS, checks_of
+from ingestion.quality.mart_checks import MART_CHECKS, MARTS, checks_of_mart
 from ingestion.settings import load_settings
 
 CONTEXT_DIR_NAME = "expectations"
 DATASOURCE = "warehouse"
 BATCH_DEFINITION = "current_batch"
+MART_BATCH_DEFINITION = "whole_table"
+MARTS_CHECKPOINT = "marts_publish_gate"
 WAREHOUSE_URL_VARIABLE = "APPEALS_GX_WAREHOUSE_URL"
 RESULTS_DIR_VARIABLE = "APPEALS_GX_RESULTS_DIR"
 DATA_DOCS_DIR_VARIABLE = "APPEALS_GX_DATA_DOCS_DIR"
@@ -60,6 +71,15 @@ def view_name(feed: str) -> str:
     return f"{feed}_batch"
 
 
+def mart_suite_name(mart: str) -> str:
+    return f"mart_{mart}"
+
+
+def mart_asset_name(mart: str) -> str:
+    """The table asset of a mart: the mart's name, also its table name (no schema: see the module doc)."""
+    return mart
+
+
 def great_expectations_yml() -> str:
     assets = "".join(
         f"""      {suite_name(feed)}:
@@ -75,6 +95,20 @@ def great_expectations_yml() -> str:
 """
         for feed in FEEDS
     )
+    assets += "".join(
+        f"""      {mart_asset_name(mart)}:
+        type: table
+        id: {_id("asset", "mart", mart)}
+        table_name: {mart}
+        batch_metadata:
+          mart: {mart}
+        batch_definitions:
+          {MART_BATCH_DEFINITION}:
+            id: {_id("batch_definition", "mart", mart)}
+            partitioner:
+"""
+        for mart in MARTS
+    )
     return f"""# The quality gate's GX project: a GX 1.x file data context. Written by `python -m ingestion.quality.build`
 # from ingestion/quality/checks.py; change the checks there and rebuild rather than editing files here.
 #
@@ -82,6 +116,9 @@ def great_expectations_yml() -> str:
 # points each connection at one load batch (`-c appeals.batch_id=N`): the table assets are the views
 # quality.<feed>_batch (migration V004), which show exactly the rows of that batch, so every expectation runs
 # as SQL inside PostgreSQL on exactly the batch.
+# The mart assets name the published marts without a schema: ingestion/quality/marts_gate.py connects with
+# `-c search_path=<schema>,public`, so the mart suites check whichever schema they are pointed at (the
+# candidate marts before they are published).
 config_version: 4.0
 analytics_enabled: false
 progress_bars:
@@ -194,11 +231,52 @@ def build(out: Path) -> Path:
                     result_format=PASS_ONE_RESULT_FORMAT,
                 )
             )
+        _add_mart_suites(context, datasource)
     # GX may have rewritten the project file while adding things: put ours (same content, with comments) back.
     (out / "great_expectations.yml").write_text(yml, encoding="utf-8")
     shutil.rmtree(out / "uncommitted", ignore_errors=True)
     _stabilise_ids(out)
     return out
+
+
+def _add_mart_suites(context, datasource) -> None:  # a GX file context and its warehouse data source
+    """One suite and validation definition per mart, and the one checkpoint that runs them all."""
+    import great_expectations as gx
+
+    from ingestion.quality.kinds import mart_expectation_configuration
+
+    definitions = []
+    for mart in MARTS:
+        suite = context.suites.add(
+            gx.ExpectationSuite(
+                name=mart_suite_name(mart),
+                id=_id("suite", "mart", mart),
+                expectations=[mart_expectation_configuration(check) for check in checks_of_mart(mart)],
+                meta={"mart": mart, "built_by": "python -m ingestion.quality.build"},
+            )
+        )
+        batch_definition = datasource.get_asset(mart_asset_name(mart)).get_batch_definition(
+            MART_BATCH_DEFINITION
+        )
+        definitions.append(
+            context.validation_definitions.add(
+                gx.ValidationDefinition(
+                    name=mart_suite_name(mart),
+                    id=_id("validation", "mart", mart),
+                    data=batch_definition,
+                    suite=suite,
+                )
+            )
+        )
+    context.checkpoints.add(
+        gx.Checkpoint(
+            name=MARTS_CHECKPOINT,
+            id=_id("checkpoint", MARTS_CHECKPOINT),
+            validation_definitions=definitions,
+            actions=[],
+            result_format=PASS_ONE_RESULT_FORMAT,
+        )
+    )
 
 
 def _stabilise_ids(out: Path) -> None:
@@ -212,6 +290,12 @@ def _stabilise_ids(out: Path) -> None:
             out / "validation_definitions" / f"{suite_name(feed)}.json", partial(_validation_ids, feed=feed)
         )
         _rewrite(out / "checkpoints" / f"{checkpoint_name(feed)}.json", partial(_checkpoint_ids, feed=feed))
+    marts = {check.name: check for check in MART_CHECKS}
+    for mart in MARTS:
+        name = mart_suite_name(mart)
+        _rewrite(out / "expectations" / f"{name}.json", partial(_mart_suite_ids, mart=mart, by_name=marts))
+        _rewrite(out / "validation_definitions" / f"{name}.json", partial(_mart_validation_ids, mart=mart))
+    _rewrite(out / "checkpoints" / f"{MARTS_CHECKPOINT}.json", _marts_checkpoint_ids)
 
 
 def _suite_ids(suite: dict, *, feed: str, by_name: dict) -> dict:
@@ -231,6 +315,29 @@ def _validation_ids(definition: dict, *, feed: str) -> dict:
 def _checkpoint_ids(checkpoint: dict, *, feed: str) -> dict:
     definitions = [v | {"id": _id("validation", feed)} for v in checkpoint["validation_definitions"]]
     return checkpoint | {"id": _id("checkpoint", feed), "validation_definitions": definitions}
+
+
+def _mart_suite_ids(suite: dict, *, mart: str, by_name: dict) -> dict:
+    from ingestion.quality.kinds import expectation_id
+
+    expectations = [e | {"id": expectation_id(by_name[e["meta"]["check"]])} for e in suite["expectations"]]
+    return suite | {"id": _id("suite", "mart", mart), "expectations": expectations}
+
+
+def _mart_validation_ids(definition: dict, *, mart: str) -> dict:
+    return definition | {
+        "id": _id("validation", "mart", mart),
+        "suite": definition["suite"] | {"id": _id("suite", "mart", mart)},
+    }
+
+
+def _marts_checkpoint_ids(checkpoint: dict) -> dict:
+    by_name = {mart_suite_name(mart): mart for mart in MARTS}
+    definitions = [
+        v | {"id": _id("validation", "mart", by_name[v["name"]])}
+        for v in checkpoint["validation_definitions"]
+    ]
+    return checkpoint | {"id": _id("checkpoint", MARTS_CHECKPOINT), "validation_definitions": definitions}
 
 
 def _rewrite(path: Path, change: Callable[[dict], dict]) -> None:

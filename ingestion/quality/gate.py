@@ -22,7 +22,7 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,12 +167,20 @@ class QualityGate:
 
     # -- public ----------------------------------------------------------------------------------------
 
-    def validate_pending(self, dsn: str) -> list[GateResult]:
-        """Validate every batch with status ``loaded``: organisations first (others resolve through them)."""
+    def validate_pending(
+        self,
+        dsn: str,
+        feeds: Collection[str] | None = None,
+        on_result: Callable[[GateResult], None] | None = None,
+    ) -> list[GateResult]:
+        """Validate every batch with status ``loaded`` (of ``feeds``, default all): organisations first
+        (others resolve through them). ``on_result`` sees each result as soon as it is recorded."""
         self.prepare(dsn)
         with psycopg.connect(dsn, autocommit=True) as conn:
             pending = conn.execute(
-                "select batch_id, feed from audit.load_batches where status = 'loaded' order by batch_id"
+                "select batch_id, feed from audit.load_batches where status = 'loaded'"
+                " and (%(feeds)s::text[] is null or feed = any(%(feeds)s::text[])) order by batch_id",
+                {"feeds": list(feeds) if feeds else None},
             ).fetchall()
         pending.sort(key=lambda b: (FEED_ORDER.index(b[1]), b[0]))
         results = []
@@ -181,6 +189,9 @@ class QualityGate:
                 results.append(self._validate(dsn, batch_id, pending_only=True))
             except GateBusy as busy:  # another run has it
                 log.info("%s", busy)
+                continue
+            if on_result:
+                on_result(results[-1])
         if self.data_docs:
             self.build_data_docs()
         return results
@@ -436,13 +447,17 @@ def validate_batch(
 
 
 def validate_pending(
-    dsn: str, *, data_docs: bool = False, gate: QualityGate | None = None
+    dsn: str,
+    *,
+    data_docs: bool = False,
+    gate: QualityGate | None = None,
+    feeds: Collection[str] | None = None,
 ) -> list[GateResult]:
-    """Validate every batch with status ``loaded``; see the module docstring."""
+    """Validate every batch with status ``loaded`` (of ``feeds``, default all); see the module docstring."""
     gate = gate or QualityGate(data_docs=data_docs)
     if data_docs:
         gate.data_docs = True
-    return gate.validate_pending(dsn)
+    return gate.validate_pending(dsn, feeds)
 
 
 __all__ = [

@@ -12,6 +12,7 @@ are what people need to see. Only the batch-level checks (volume, extra headers)
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,12 +22,19 @@ from great_expectations.expectations.expectation import Expectation
 
 from ingestion.feeds import FEEDS
 from ingestion.quality.checks import EARLIEST_PLAUSIBLE, ERROR, LATEST_PLAUSIBLE, REQUIRED, Check
+from ingestion.quality.mart_checks import (
+    LOSS_FLOOR,
+    PUBLISHED_SCHEMA,
+    UNKNOWN_TERRITORY,
+    VOCABULARIES,
+    MartCheck,
+)
 
 _ID_NAMESPACE = uuid.UUID("6f0c7c52-6a2b-4f0e-9a57-5b8c1d2e3f40")
 
 
-def expectation_id(check: Check) -> str:
-    """A stable id per check, so that rebuilding the suites changes nothing when the checks did not change."""
+def expectation_id(check: Check | MartCheck) -> str:
+    """A stable id per check (of a feed or a mart), so that rebuilding the suites changes nothing when the checks did not change."""
     return str(uuid.uuid5(_ID_NAMESPACE, check.name))
 
 
@@ -266,5 +274,258 @@ def build_expectation(check: Check) -> Expectation:
 def expectation_configuration(check: Check):  # -> ExpectationConfiguration
     """The expectation of ``check`` as a configuration with its stable id, as suites store it."""
     configuration = build_expectation(check).configuration
+    configuration.id = expectation_id(check)
+    return configuration
+
+
+# -- the mart suites (ingestion.quality.mart_checks) -------------------------------------------------------
+#
+# The table assets of the marts name no schema: the connection's search_path is the schema checked (the
+# candidate), so the marts a query names without a schema are the candidate's too. Queries of checks across
+# rows return one row that says what was found, or nothing when the check passes.
+#
+# GX puts the mart in for {batch} as an aliased subquery, unless the query has the word JOIN: then it leaves
+# the alias to the query. The mart queries have no JOIN (:func:`_no_join` sees to it) and name the mart once,
+# as `with f as (select * from {batch})` when they need a name for it.
+
+REFERENCES_SQL = """
+with f as (select * from {batch})
+select count(*) as orphan_rows, count(distinct f.<column>) as orphan_keys,
+       (array_agg(distinct f.<column>::text))[1:5] as examples
+from f
+where f.<column> is not null
+    and not exists (select from <dimension> as d where d.<key> = f.<column>)
+having count(*) > 0
+"""
+
+MEMBERS_SQL = """
+with d as (select * from {batch})
+select m.member as missing_member
+from (values <members>) as m (member)
+where not exists (select from d where d.<column>::text = m.member)
+"""
+
+SUMS_TO_SQL = """
+select a.total as mart_total, f.total as other_rows
+from (select coalesce(sum(<column>), 0) as total from {batch}) as a,
+     (select count(*) as total from <other>) as f
+where a.total <> f.total
+"""
+
+EVERY_APPEAL_SQL = """
+select q.appeals as appeals_with_questions, f.appeals as fact_appeals
+from (select count(distinct <column>) as appeals from {batch}) as q,
+     (select count(*) as appeals from <other>) as f
+where q.appeals <> f.appeals
+"""
+
+MATCHES_QUESTIONS_SQL = """
+with f as (select * from {batch}),
+appeals as (
+    select u.appeal_id, max(u.<column>) filter (where u.is_appeal) as declared,
+           count(*) filter (where not u.is_appeal) as questions
+    from (
+        select f.appeal_id, f.<column>, true as is_appeal from f
+        union all
+        select q.appeal_id, null, false from <other> as q
+    ) as u
+    group by u.appeal_id
+    having bool_or(u.is_appeal)
+)
+select count(*) as mismatched_appeals,
+       (array_agg(a.appeal_id || ' (' || coalesce(a.declared::text, 'null') || ' vs ' || a.questions || ')'
+                  order by a.appeal_id))[1:5] as examples
+from appeals as a
+where a.declared is distinct from a.questions
+having count(*) > 0
+"""
+
+PUBLISHED_APPEALS_SQL = """
+select p.appeals as published_appeals, c.appeals as candidate_appeals, p.appeals - c.appeals as lost_appeals,
+       round(100.0 * (p.appeals - c.appeals) / p.appeals, 2) as lost_percent
+from (select count(*) as appeals from {batch}) as c,
+     -- null before the first publication (no published table): then nothing is compared
+     (select quality.relation_rows('<published>') as appeals) as p
+where <comparison>
+"""
+
+
+def _fill(template: str, **values: str) -> str:
+    text = _sql(template)
+    for name, value in values.items():
+        text = text.replace(f"<{name}>", value)
+    return _no_join(text)
+
+
+def _no_join(query: str) -> str:
+    """``query``, if it has no JOIN: GX aliases {batch} itself then, and the queries rely on it."""
+    if re.search(r"\bjoin\b", query, re.IGNORECASE):
+        raise ValueError(f"a mart query must not say JOIN (GX would leave {{batch}} unaliased): {query}")
+    return query
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _published_appeals(comparison: str) -> Callable[[MartCheck], Expectation]:
+    def build(check: MartCheck) -> Expectation:
+        keep = f"{1 - (check.threshold or 0):g}"
+        query = _fill(
+            PUBLISHED_APPEALS_SQL,
+            published=f"{PUBLISHED_SCHEMA}.{check.mart}",
+            comparison=comparison.format(keep=keep, floor=LOSS_FLOOR),
+        )
+        return gxe.UnexpectedRowsExpectation(unexpected_rows_query=query)
+
+    return build
+
+
+def _references(check: MartCheck) -> Expectation:
+    dimension, key = (check.other or "").split(".")
+    query = _fill(REFERENCES_SQL, column=check.column, dimension=dimension, key=key)
+    return gxe.UnexpectedRowsExpectation(unexpected_rows_query=query)
+
+
+def _members(check: MartCheck) -> Expectation:
+    members = ", ".join(f"({_literal(m)})" for m in check.expected_members())
+    return gxe.UnexpectedRowsExpectation(
+        unexpected_rows_query=_fill(MEMBERS_SQL, members=members, column=check.column)
+    )
+
+
+def _across(template: str) -> Callable[[MartCheck], Expectation]:
+    def build(check: MartCheck) -> Expectation:
+        query = _fill(template, column=check.column, other=check.other or "")
+        return gxe.UnexpectedRowsExpectation(unexpected_rows_query=query)
+
+    return build
+
+
+def _unique(check: MartCheck) -> Expectation:
+    if len(check.columns) > 1:
+        return gxe.ExpectCompoundColumnsToBeUnique(column_list=list(check.columns))
+    return gxe.ExpectColumnValuesToBeUnique(column=check.column)
+
+
+@dataclass(frozen=True)
+class MartKind:
+    name: str
+    means: str
+    """What passes, in words; ``{column}``, ``{other}``, ``{source}``, ``{members}``, ``{keep}`` are filled in."""
+    build: Callable[[MartCheck], Expectation]
+
+    def describe(self, check: MartCheck) -> str:
+        dimension, _, key = (check.other or "").partition(".")
+        source = VOCABULARIES[check.other].source if check.other in VOCABULARIES else ""
+        keep = f"{100 * (1 - check.threshold):g} %" if check.threshold else ""
+        return self.means.format(
+            column=check.column,
+            other=check.other,
+            dimension=dimension,
+            key=key,
+            source=source,
+            keep=keep,
+            published=f"{PUBLISHED_SCHEMA}.{check.mart}",
+            members=", ".join(f"`{m}`" for m in check.members),
+        )
+
+
+MART_KINDS: dict[str, MartKind] = {
+    kind.name: kind
+    for kind in (
+        MartKind(
+            "not_empty",
+            "the mart has at least one row",
+            lambda c: gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        ),
+        MartKind("unique", "no `{column}` occurs twice", _unique),
+        MartKind(
+            "not_null",
+            "`{column}` has a value in every row",
+            lambda c: gxe.ExpectColumnValuesToNotBeNull(column=c.column, **_mostly(c)),
+        ),
+        MartKind(
+            "known_code",
+            "`{column}` is a code of {source}, when given",
+            lambda c: gxe.ExpectColumnValuesToBeInSet(column=c.column, value_set=list(c.expected_members())),
+        ),
+        MartKind("members", "the dimension has every code of {source}", _members),
+        MartKind(
+            "references",
+            "every `{column}` (when given) is found in `{dimension}.{key}`",
+            _references,
+        ),
+        MartKind(
+            "resolved",
+            "`{column}` is not the unknown territory («Территория не определена»)",
+            lambda c: gxe.ExpectColumnValuesToNotBeInSet(
+                column=c.column, value_set=[UNKNOWN_TERRITORY], **_mostly(c)
+            ),
+        ),
+        MartKind(
+            "at_least_one",
+            "`{column}` is at least 1",
+            lambda c: gxe.ExpectColumnValuesToBeBetween(column=c.column, min_value=1),
+        ),
+        MartKind(
+            "matches_questions",
+            "every appeal's `{column}` equals its rows in `{other}`",
+            _across(MATCHES_QUESTIONS_SQL),
+        ),
+        MartKind(
+            "every_appeal",
+            "every appeal has its questions: as many distinct `{column}` as rows of `{other}`",
+            _across(EVERY_APPEAL_SQL),
+        ),
+        MartKind(
+            "sums_to",
+            "the sum of `{column}` equals the rows of `{other}`",
+            _across(SUMS_TO_SQL),
+        ),
+        MartKind(
+            "publish_guard",
+            "at least {keep} of the appeals published in `{published}` are still there, or fewer than"
+            f" {LOSS_FLOOR} are missing (passes when nothing is published yet)",
+            _published_appeals("c.appeals < {keep} * p.appeals and p.appeals - c.appeals >= {floor}"),
+        ),
+        MartKind(
+            "appeals_lost",
+            "no appeal published in `{published}` is missing (a small loss is reported; a larger one fails"
+            " publish_guard)",
+            _published_appeals(
+                "c.appeals < p.appeals and (c.appeals >= {keep} * p.appeals or p.appeals - c.appeals < {floor})"
+            ),
+        ),
+    )
+}
+
+MART_MEANS: dict[str, str] = {
+    "dim_territory.territory_key.members": "the unknown member (`md5('unknown')`, «Территория не определена») is there",
+    "dim_topic.topic_code.members": "the `unclassified` member is there",
+}
+
+
+def describe_mart(check: MartCheck) -> str:
+    """What passes, in words."""
+    if check.name in MART_MEANS:
+        return MART_MEANS[check.name]
+    if check.check == "unique" and len(check.columns) > 1:
+        return "no two rows share (" + ", ".join(f"`{c}`" for c in check.columns) + ")"
+    return MART_KINDS[check.check].describe(check)
+
+
+def build_mart_expectation(check: MartCheck) -> Expectation:
+    """The GX expectation of a mart check, with its severity and a description for Data Docs."""
+    expectation = MART_KINDS[check.check].build(check)
+    expectation.severity = "critical" if check.severity == ERROR else "warning"
+    expectation.description = f"{check.severity}: {describe_mart(check)}"
+    expectation.meta = {"check": check.name, "severity": check.severity, "threshold": check.threshold}
+    return expectation
+
+
+def mart_expectation_configuration(check: MartCheck):  # -> ExpectationConfiguration
+    """The expectation of a mart check as a configuration with its stable id, as suites store it."""
+    configuration = build_mart_expectation(check).configuration
     configuration.id = expectation_id(check)
     return configuration

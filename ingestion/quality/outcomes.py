@@ -14,11 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from ingestion.quality.checks import BATCH, CHECKS, ERROR, REQUIRED_COLUMNS, Check
+from ingestion.quality.mart_checks import LOSS_FLOOR, MART_CHECKS, PUBLISHED_SCHEMA, VOCABULARIES, MartCheck
 
 FAILED, WARNED, TOLERATED = "failed", "warned", "tolerated"
 MAX_EXAMPLES = 5
 
-_BY_NAME: dict[str, Check] = {check.name: check for check in CHECKS}
+_BY_NAME: dict[str, Check | MartCheck] = {check.name: check for check in (*CHECKS, *MART_CHECKS)}
 
 
 @dataclass
@@ -91,6 +92,9 @@ def interpret(result: Any) -> CheckOutcome | None:
 
 def message(o: CheckOutcome) -> str:
     """What was found, in one line: counts, share, what is allowed, a few examples."""
+    check = _BY_NAME.get(o.check)
+    if isinstance(check, MartCheck):
+        return mart_message(o, check)
     subject = o.column or "batch"
     share = _share(o)
     one = o.unexpected_count == 1
@@ -130,6 +134,96 @@ def message(o: CheckOutcome) -> str:
         case "territory":
             return f"{subject}: {share} {resolve} to no territory{_allowed(o)}{examples}"
     return f"{o.check}: {share} unexpected{examples}"
+
+
+def mart_message(o: CheckOutcome, check: MartCheck) -> str:
+    """What a mart check found, in one line naming the mart (and column), the check and the counts."""
+    subject = check.subject
+    share = _share(o)
+    one = o.unexpected_count == 1
+    is_, has = ("is", "has") if one else ("are", "have")
+    examples = _examples(o)
+    row = o.examples[0] if o.examples and isinstance(o.examples[0], dict) else {}
+    match check.check:
+        case "not_empty":
+            return f"{check.mart}: not_empty — the mart has no rows"
+        case "unique":
+            what = "key" if len(check.columns) > 1 else "value"
+            return f"{subject}: unique — {share} {'shares its' if one else 'share their'} {what} with another row{examples}"
+        case "not_null":
+            return f"{subject}: not_null — {share} {has} no value{_allowed(o)}"
+        case "known_code":
+            vocabulary = VOCABULARIES[check.other or ""]
+            return (
+                f"{subject}: known_code — {share} {is_} not {'a code' if one else 'codes'} of {check.other}"
+                f" (labels/{vocabulary.seed}.csv){examples}"
+            )
+        case "resolved":
+            return f"{subject}: resolved — {share} {is_} on the unknown territory{_allowed(o)}"
+        case "at_least_one":
+            return f"{subject}: at_least_one — {share} {is_} below 1{examples}"
+    if not o.examples:  # a query check whose finding could not be fetched: the count stands
+        return f"{check.name}: {_n(o.unexpected_count)} unexpected {'row' if one else 'rows'}"
+    dimension, _, key = (check.other or "").partition(".")
+    match check.check:
+        case "members":
+            missing = [r.get("missing_member") for r in o.examples if isinstance(r, dict)]
+            expected = len(check.expected_members())
+            shown = ", ".join(_quote(m) for m in missing[:MAX_EXAMPLES])
+            return (
+                f"{subject}: members — {len(missing)} of the {expected} expected {_plural(expected, 'row')}"
+                f" {'is' if len(missing) == 1 else 'are'} missing: {shown}"
+            )
+        case "references":
+            shown = ", ".join(_quote(v) for v in (row.get("examples") or [])[:MAX_EXAMPLES])
+            rows, keys = row.get("orphan_rows"), row.get("orphan_keys")
+            return (
+                f"{subject}: references — {_n(rows)} {_plural(rows, 'row')} with {_n(keys)} {check.column}"
+                f" {_plural(keys, 'value')} not in {dimension}.{key}, e.g. {shown}"
+            )
+        case "matches_questions":
+            shown = ", ".join(_quote(v) for v in (row.get("examples") or [])[:MAX_EXAMPLES])
+            appeals = row.get("mismatched_appeals")
+            return (
+                f"{subject}: matches_questions — {_n(appeals)} {_plural(appeals, 'appeal')} whose"
+                f" {check.column} differs from {'its' if appeals == 1 else 'their'} rows in {check.other}"
+                f" ({check.column} vs rows), e.g. {shown}"
+            )
+        case "every_appeal":
+            covered, appeals = row.get("appeals_with_questions"), row.get("fact_appeals")
+            return (
+                f"{check.mart}: every_appeal — questions of {_n(covered)} distinct {_plural(covered, 'appeal')},"
+                f" but {check.other} has {_n(appeals)} {_plural(appeals, 'appeal')} ({_difference(covered, appeals)})"
+            )
+        case "sums_to":
+            total, rows = row.get("mart_total"), row.get("other_rows")
+            return (
+                f"{subject}: sums_to — the {check.column} sum to {_n(total)}, but {check.other} has"
+                f" {_n(rows)} rows ({_difference(total, rows)})"
+            )
+        case "publish_guard" | "appeals_lost":
+            allowed = f"{100 * (check.threshold or 0):g} %"
+            verdict = (
+                f"more than the {allowed} (and {LOSS_FLOOR} appeals) allowed"
+                if check.check == "publish_guard"
+                else f"within the {allowed} tolerated"
+            )
+            return (
+                f"{check.mart}: {check.check} — {_n(row.get('candidate_appeals'))} appeals vs"
+                f" {_n(row.get('published_appeals'))} published in {PUBLISHED_SCHEMA}.{check.mart}:"
+                f" {_n(row.get('lost_appeals'))} lost ({_g(row.get('lost_percent'))} %), {verdict}"
+            )
+    return f"{check.name}: {_n(o.unexpected_count)} unexpected {'row' if one else 'rows'}{examples}"
+
+
+def _plural(count: Any, word: str) -> str:
+    return word if count == 1 else f"{word}s"
+
+
+def _difference(value: Any, expected: Any) -> str:
+    if value is None or expected is None:
+        return "?"
+    return f"{float(value) - float(expected):+,.0f}".replace(",", " ")
 
 
 def _share(o: CheckOutcome) -> str:

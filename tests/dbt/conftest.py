@@ -12,15 +12,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
 from psycopg import sql
 from psycopg.rows import dict_row
 
+if TYPE_CHECKING:
+    from ingestion.quality.gate import QualityGate
+
 from ingestion.generate import generate
 from ingestion.ingest import ingest_landing
-from ingestion.transform import DbtResult, build, run_dbt
+from ingestion.publish import PublishResult, publish_marts
+from ingestion.transform import DbtResult, run_dbt
 from ingestion.warehouse.migrate import migrate
 from tests.conftest import dsn_for_database
 
@@ -30,10 +35,11 @@ TERRITORIES = ["87725000", "69701000"]  # Ухта, Томск
 
 @dataclass
 class Warehouse:
-    """A migrated test database and the dbt artefact folders used for it."""
+    """A migrated test database, the dbt artefact folders used for it, and the quality gate."""
 
     dsn: str
     dbt_dir: Path
+    gate: QualityGate
 
     @contextmanager
     def _environment(self) -> Iterator[None]:
@@ -52,16 +58,21 @@ class Warehouse:
         assert result.success, "dbt " + " ".join(args) + " failed:\n" + "\n".join(result.failures)
         return result
 
-    def build(self) -> DbtResult:
-        """``ingestion.transform.build`` — the function the CLI and DAGs call."""
+    def build(self) -> PublishResult:
+        """``ingestion.publish.publish_marts`` — what the CLI and DAGs call: build, check, publish."""
         with self._environment():
-            return build(self.dsn)
+            result = publish_marts(self.dsn, gate=self.gate)
+        assert result.published, result.summary()
+        return result
 
     def ingest(self, landing: Path) -> None:
+        """Load ``landing`` and validate its batches: every file must load and pass the gate."""
         with self._environment():
             results = ingest_landing(landing, dsn=self.dsn)
-        bad = [r for r in results if r.status not in ("loaded", "skipped")]
-        assert not bad, bad
+            bad = [r for r in results if r.status not in ("loaded", "skipped")]
+            assert not bad, bad
+            rejected = [r.summary() for r in self.gate.validate_pending(self.dsn) if not r.passed]
+        assert not rejected, rejected
 
     def query(self, statement: str | sql.Composable, params: tuple | None = None) -> list[tuple]:
         with psycopg.connect(self.dsn) as conn:
@@ -86,7 +97,9 @@ def _drop_database(server_dsn: str, name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def warehouse_factory(server_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+def warehouse_factory(
+    server_dsn: str, tmp_path_factory: pytest.TempPathFactory, quality_gate: QualityGate
+) -> Iterator:
     """Makes migrated databases that live as long as the test session."""
     created: list[str] = []
 
@@ -95,7 +108,7 @@ def warehouse_factory(server_dsn: str, tmp_path_factory: pytest.TempPathFactory)
         created.append(name)
         dsn = dsn_for_database(server_dsn, name)
         migrate(dsn)
-        return Warehouse(dsn=dsn, dbt_dir=tmp_path_factory.mktemp(f"dbt-{name}"))
+        return Warehouse(dsn=dsn, dbt_dir=tmp_path_factory.mktemp(f"dbt-{name}"), gate=quality_gate)
 
     yield make
     for name in created:
@@ -113,7 +126,7 @@ class Built:
 
     warehouse: Warehouse
     landing: Path
-    result: DbtResult
+    result: PublishResult
 
 
 @pytest.fixture(scope="session")

@@ -131,7 +131,8 @@ def test_dirty_run_applies_every_kind_of_messiness(dirty_run: Run) -> None:
         for kind in feed_kinds:
             if kind != "missing_cell" or feed in has_csv:
                 assert (feed, kind) in quarantined
-    assert {a["unmapped"] for a in dirty_run.appeals} >= {"category", "organization", "municipality"}
+    # unknown bodies and municipalities only in files of 125 rows or more (none here): test_generate_unresolved
+    assert {a["unmapped"] for a in dirty_run.appeals} == {"", "category"}
 
 
 def test_duplicate_files_are_byte_identical(dirty_run: Run) -> None:

@@ -15,7 +15,7 @@ from ingestion.quality.gate import GateError, GateResult, QualityGate
 from ingestion.quality.outcomes import CheckOutcome
 from tests.quality.conftest import Load, query
 from tests.support import exports
-from tests.support.exports import POS_HEADERS, REGISTER_HEADERS, register_row, write_csv
+from tests.support.exports import POS_HEADERS, REGISTER_HEADERS, pos_row, register_row, write_csv
 
 pytestmark = pytest.mark.slow
 
@@ -140,23 +140,6 @@ def test_unresolvable_territory_rejects(gate: QualityGate, warehouse: str, load:
     result = gate.validate_batch(warehouse, batch)
 
     assert_rejected_by(result, "register.oktmo.territory", "2 of 10 rows", "no territory", "'99999999'")
-
-
-def pos_row(number: int, org: str = "Администрация города Томска", **overrides: object) -> list:
-    values = {
-        "Номер": str(number),
-        "Категория": "ЖКХ",
-        "Организация, в которую поступило сообщение": org,
-        "Дата поступления": "15.01.2024 10:00",
-        "Стадия": "Завершено",
-        "Статус": "Отправлен ответ заявителю",
-        "ФЗ": "Обычное сообщение",
-        "Тип решения": "Разъяснено",
-        "Оценка ответа заявителем": "5",
-        "ФИО исполнителя": "Иванов И.И.",
-    }
-    values.update(overrides)
-    return [values[h] for h in POS_HEADERS]
 
 
 def pos_file(name: str, rows: list[list]) -> Callable:

@@ -118,3 +118,20 @@ def register_row(
     }
     values.update(overrides)
     return [values[h] for h in REGISTER_HEADERS]
+
+
+def pos_row(number: int, org: str = "Администрация города Томска", **overrides: object) -> list:
+    values = {
+        "Номер": str(number),
+        "Категория": "ЖКХ",
+        "Организация, в которую поступило сообщение": org,
+        "Дата поступления": "15.01.2024 10:00",
+        "Стадия": "Завершено",
+        "Статус": "Отправлен ответ заявителю",
+        "ФЗ": "Обычное сообщение",
+        "Тип решения": "Разъяснено",
+        "Оценка ответа заявителем": "5",
+        "ФИО исполнителя": "Иванов И.И.",
+    }
+    values.update(overrides)
+    return [values[h] for h in POS_HEADERS]
