@@ -2,7 +2,8 @@
 
 ``prepare_airflow_home`` is idempotent and is run by the set-up (``make setup``), so that
 ``appeals airflow dags list`` (or ``AIRFLOW_HOME=.airflow airflow dags list``) shows the project's DAGs
-with no manual step.
+with no manual step: it migrates the metadata database, creates the pool ``warehouse_db`` the
+database-heavy tasks run in (docs/orchestration.md), and registers the DAGs.
 """
 
 from __future__ import annotations
@@ -70,11 +71,18 @@ def run_airflow(args: list[str], settings: Settings | None = None, **kwargs: obj
     return subprocess.run([str(airflow), *args], env=airflow_env(settings), check=False, **kwargs).returncode
 
 
+def pool_command() -> list[str]:
+    """``airflow pools set …`` for the pool of the database-heavy tasks (docker's airflow-init runs the same)."""
+    from ingestion.orchestration.config import POOL, POOL_DESCRIPTION, pool_slots
+
+    return ["pools", "set", POOL, str(pool_slots()), POOL_DESCRIPTION]
+
+
 def prepare_airflow_home(settings: Settings | None = None) -> None:
-    """Create the home, its metadata database, and register the project's DAGs."""
+    """Create the home, its metadata database and the ``warehouse_db`` pool, and register the project's DAGs."""
     settings = settings or load_settings()
     write_airflow_cfg(settings)
-    for step in (["db", "migrate"], ["dags", "reserialize"]):
+    for step in (["db", "migrate"], pool_command(), ["dags", "reserialize"]):
         log.info("airflow %s", " ".join(step))
         airflow = Path(sys.executable).with_name("airflow")
         result = subprocess.run(

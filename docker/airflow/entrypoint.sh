@@ -4,7 +4,8 @@
 #   api-server | scheduler | dag-processor | triggerer | celery worker | <any airflow command>
 #                       run that Airflow component / command
 #   init                one-shot set-up, safe to repeat: Airflow metadata migrations, the admin user
-#                       (created, or its password reset to AIRFLOW_ADMIN_PASSWORD), warehouse migrations
+#                       (created, or its password reset to AIRFLOW_ADMIN_PASSWORD), warehouse migrations,
+#                       the pool warehouse_db of the database-heavy tasks (APPEALS_WAREHOUSE_POOL_SLOTS)
 #   appeals …           the project's command line (appeals ingest, appeals build, appeals warehouse …)
 #   bash | sh | python … and anything else: run as given
 set -euo pipefail
@@ -77,6 +78,9 @@ init() {
     fi
     echo "== warehouse migrations"
     appeals warehouse migrate
+    echo "== pool warehouse_db (${APPEALS_WAREHOUSE_POOL_SLOTS:-4} slots)"
+    airflow pools set warehouse_db "${APPEALS_WAREHOUSE_POOL_SLOTS:-4}" \
+        "Tasks that load, validate, build or maintain the appeals warehouse"
     echo "== initialisation done"
 }
 

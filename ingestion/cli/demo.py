@@ -8,11 +8,8 @@ from datetime import date
 import psycopg
 import typer
 
-from ingestion.cli.build import print_gate_result
-from ingestion.cli.ingest import print_result
 from ingestion.cli.warehouse import bring_up, status
 from ingestion.generate import generate
-from ingestion.nightly import run_night
 from ingestion.settings import load_settings
 
 SAMPLE_TERRITORIES = ("87725000", "03709000", "69701000")  # Ухта, Горячий Ключ, Томск
@@ -40,7 +37,8 @@ def mart_counts(dsn: str) -> list[tuple[str, int, int]]:
 def demo(
     rows: int = typer.Option(20_000, "--rows", help="Appeals in the sample data."),
 ) -> None:
-    """Run the nightly job on sample data: warehouse up, sample exports, ingest, check, build and publish.
+    """Run the nightly job on sample data: warehouse up, sample exports, then the real Airflow DAGs in-process
+    (ingest and gate per feed, build, check and publish the marts).
 
     The sample data is generated once (three municipalities, 2024, seed 2024) into .warehouse/demo/landing;
     running the demo again loads nothing twice.
@@ -59,16 +57,14 @@ def demo(
     else:
         typer.echo("Already generated.")
 
-    typer.echo("\n== 3/4 the nightly job: ingest, quality gate, build, check and publish the marts")
-    report = run_night(
-        landing,
-        dsn,
-        on_file=print_result,
-        on_batch=print_gate_result,
-        on_step=lambda m: typer.echo(f"-- {m}"),
+    typer.echo(
+        "\n== 3/4 the nightly DAGs, run by Airflow in this process (ingest, gate, build, check, publish)"
     )
+    from ingestion.orchestration.dag_runs import run_nightly_dags
+
+    runs = run_nightly_dags(landing, dsn, quiet=True, on_run=lambda run: typer.echo(run.summary()))
     typer.echo("\n== 4/4 summary")
-    typer.echo(report.render())
+    typer.echo(runs.render())
 
     typer.echo(f"\nDemo finished in {time.monotonic() - started:.1f} s. In the warehouse now:")
     for feed, files, loaded, quarantined in raw_counts(dsn):
@@ -77,5 +73,8 @@ def demo(
         typer.echo(f"  marts.fct_appeals  {source:<9} {appeals:>8} appeals {questions:>8} questions")
     typer.echo("")
     status()
-    if not report.ok:
+    typer.echo(
+        "The runs and their task summaries are in Airflow's history: make airflow (http://127.0.0.1:8080)."
+    )
+    if not runs.ok:
         raise typer.Exit(code=1)
