@@ -9,14 +9,17 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 VENV := .venv/bin
+# Two workers (pytest-xdist), each test module on one worker: its module fixtures (a built warehouse) once.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 DAG_FILES := $(wildcard dags/*.py)
 
-.PHONY: setup demo test test-external bench-ingest lint format airflow clean help
+.PHONY: setup demo test test-external bench bench-ingest lint format airflow clean help
 
 help:
 	@echo "make demo     run the nightly job end to end on bundled sample data (embedded PostgreSQL)"
 	@echo "make test     run the whole test suite"
 	@echo "make test-external  the suite against another PostgreSQL server through WAREHOUSE_DSN"
+	@echo "make bench    benchmark suite: ingest, gate, build, nightly refresh, queries (BENCH_APPEALS=1000000) -> docs/benchmarks/"
 	@echo "make bench-ingest  ingestion benchmark (BENCH_ROWS=1000000) -> docs/benchmarks/"
 	@echo "make airflow  start Airflow locally (UI on http://127.0.0.1:8080) with the project's DAGs"
 	@echo "make lint     ruff check and format check"
@@ -48,6 +51,11 @@ test: setup
 # The same suite against a second, independent PostgreSQL (Debian's) through WAREHOUSE_DSN.
 test-external: setup
 	tests/support/with_external_postgres.sh $(VENV)/pytest $(PYTEST_ARGS)
+
+# The benchmark suite at BENCH_APPEALS appeals (docs/performance.md): ingest, gate, build, nightly refresh, queries.
+BENCH_APPEALS ?= 1000000
+bench: setup
+	$(VENV)/python -m ingestion.bench --appeals $(BENCH_APPEALS) --docs
 
 # Ingestion throughput and memory: this loader vs plain COPY vs pandas to_sql (BENCH_ROWS rows).
 BENCH_ROWS ?= 1000000

@@ -5,7 +5,7 @@
     {%- if var('report_year', none) is not none -%}
         {{ var('report_year') | int }}
     {%- else -%}
-        (select cast(max(extract(year from received_date)) as integer) from {{ ref('fct_appeals') }})
+        (select cast(extract(year from max(received_date)) as integer) from {{ ref('fct_appeals') }})
     {%- endif -%}
 {%- endmacro %}
 

@@ -6,7 +6,8 @@ Each contender runs in a subprocess of its own, so its peak RSS is its own; the 
 
     python -m ingestion.bench.ingest --rows 1000000          # or: make bench-ingest
 
-Writes ``docs/benchmarks/ingest-<rows>.json`` and prints a Markdown table for ``docs/performance.md``.
+Writes ``docs/benchmarks/ingest-<rows>.json`` and prints a Markdown table for ``docs/performance.md``. The
+benchmark suite (``ingestion.bench.suite``) runs the same comparison through :func:`compare`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -30,6 +32,8 @@ from ingestion.warehouse.migrate import migrate
 
 BENCH_DATABASE = "appeals_bench"
 TERRITORY = "87725000"
+LABELS = {"copy": "plain COPY (floor)", "loader": "this loader", "to_sql": "pandas to_sql"}
+_LOADED: dict[str, int | None] = {}  # the loader worker's batch id, reported with its figures
 
 
 # -- contenders (each runs in its own process) ---------------------------------------------------------
@@ -73,6 +77,7 @@ def run_loader(path: Path, dsn: str) -> int:
     [result] = results
     if result.status != "loaded":
         raise RuntimeError(f"loader did not load the file: {result.status} {result.message}")
+    _LOADED["batch_id"] = result.batch_id
     return result.rows_loaded
 
 
@@ -89,6 +94,16 @@ def run_to_sql(path: Path, dsn: str, rows: int) -> int:
     return len(frame)
 
 
+def _high_water_mb() -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def worker(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     if args.worker == "copy":
@@ -98,21 +113,46 @@ def worker(args: argparse.Namespace) -> None:
     else:
         rows = run_to_sql(args.file, args.dsn, args.to_sql_rows)
     seconds = time.perf_counter() - started
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    figures = {
-        "rows": rows,
-        "seconds": seconds,
-        "rows_per_s": rows / seconds,
-        "peak_rss_mb": own.ru_maxrss / 1024,
-        "cpu_s": own.ru_utime + own.ru_stime,
-    }
-    if children.ru_maxrss:  # the loader's parse workers (a large CSV file is parsed in worker processes)
-        figures["workers_peak_rss_mb"] = children.ru_maxrss / 1024  # the largest one
-        figures["workers_cpu_s"] = children.ru_utime + children.ru_stime
+    figures = {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, **own_usage()}
+    figures.update(_LOADED)
     print(json.dumps(figures))
 
 
+def own_usage() -> dict[str, float]:
+    """Peak RSS and CPU of this process, and of its finished children (the loader's parse workers) apart.
+
+    The peak is the kernel's ``VmHWM`` of this program's memory: ``ru_maxrss`` would also count the memory
+    of the process that started it (Linux carries the parent's high-water mark across fork and exec).
+    """
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures = {"peak_rss_mb": _high_water_mb() or own.ru_maxrss / 1024, "cpu_s": own.ru_utime + own.ru_stime}
+    if children.ru_maxrss:  # the loader's parse workers (a large CSV file is parsed in worker processes)
+        figures["workers_peak_rss_mb"] = children.ru_maxrss / 1024  # the largest one
+        figures["workers_cpu_s"] = children.ru_utime + children.ru_stime
+    return figures
+
+
 # -- the driver --------------------------------------------------------------------------------------------
+
+
+def measured(command: list[str], label: str) -> dict:
+    """Run a worker process; its stderr goes to ours as it comes (progress), its last stdout line is JSON."""
+    from collections import deque
+
+    tail: deque[str] = deque(maxlen=40)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stderr is not None and process.stdout is not None
+        for line in process.stderr:
+            tail.append(line)
+            print(f"    {line.rstrip()}", file=sys.stderr, flush=True)
+        out = process.stdout.read()
+        code = process.wait()
+    if code != 0:
+        raise RuntimeError(f"{label} failed (exit {code}):\n{''.join(tail)[-3000:]}")
+    lines = out.strip().splitlines()
+    if not lines:
+        raise RuntimeError(f"{label} printed no figures:\n{''.join(tail)[-3000:]}")
+    return json.loads(lines[-1])
 
 
 def measure(name: str, file: Path, dsn: str, extra: list[str] | None = None) -> dict:
@@ -128,10 +168,7 @@ def measure(name: str, file: Path, dsn: str, extra: list[str] | None = None) -> 
         "--dsn",
         dsn,
     ]
-    done = subprocess.run(command + (extra or []), capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{name} failed:\n{done.stderr[-3000:]}")
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = measured(command + (extra or []), name)
     print(
         f"  {name}: {figures['rows']} rows, {figures['rows_per_s']:,.0f} rows/s, peak RSS {_rss(figures)}",
         file=sys.stderr,
@@ -147,17 +184,30 @@ def _rss(figures: dict) -> str:
     return text
 
 
-def fresh_database(server_dsn: str) -> str:
+def fresh_database(server_dsn: str, database: str = BENCH_DATABASE) -> str:
+    """Drop and create ``database`` on the server of ``server_dsn``, migrated; returns its DSN."""
     with psycopg.connect(server_dsn, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(BENCH_DATABASE))
-        )
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(BENCH_DATABASE)))
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(database)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
     params = psycopg.conninfo.conninfo_to_dict(server_dsn)
-    params["dbname"] = BENCH_DATABASE
+    params["dbname"] = database
     dsn = to_url(params)
     migrate(dsn)
     return dsn
+
+
+def drop_database(server_dsn: str, database: str) -> None:
+    with psycopg.connect(server_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(database)))
+
+
+def server_dsn() -> str:
+    """A DSN of the warehouse server that may create databases (the ``postgres`` database when embedded)."""
+    settings = load_settings()
+    server = warehouse_dsn()
+    params = psycopg.conninfo.conninfo_to_dict(server)
+    params["dbname"] = "postgres" if settings.uses_embedded_server else params.get("dbname")
+    return psycopg.conninfo.make_conninfo(**params)
 
 
 def machine() -> dict:
@@ -167,6 +217,42 @@ def machine() -> dict:
         "platform": platform.platform(),
         "python": platform.python_version(),
     }
+
+
+def compare(
+    file: Path,
+    server: str,
+    *,
+    to_sql_rows: int = 100_000,
+    database: str = BENCH_DATABASE,
+    after_loader: Callable[[str, dict], None] | None = None,
+) -> dict:
+    """Load ``file`` three ways, each in a process of its own and into an empty ``database``.
+
+    ``after_loader(dsn, figures)`` runs while the loader's database still holds its batch (the suite runs the
+    quality gate on it there). Returns the figures of each method and the ratios.
+    """
+    results = {}
+    for name, extra in (("copy", []), ("loader", []), ("to_sql", ["--to-sql-rows", str(to_sql_rows)])):
+        dsn = fresh_database(server, database)  # each contender starts from an empty database
+        results[name] = measure(name, file, dsn, extra)
+        if name == "loader" and after_loader is not None:
+            after_loader(dsn, results[name])
+    drop_database(server, database)
+    return {
+        "results": results,
+        "loader_vs_copy": results["loader"]["rows_per_s"] / results["copy"]["rows_per_s"],
+        "loader_vs_to_sql": results["loader"]["rows_per_s"] / results["to_sql"]["rows_per_s"],
+    }
+
+
+def markdown(report: dict) -> str:
+    """The Markdown table of a comparison (``compare``'s result)."""
+    lines = ["| method | rows | rows/s | peak RSS |", "|---|---:|---:|---:|"]
+    for name, label in LABELS.items():
+        r = report["results"][name]
+        lines.append(f"| {label} | {r['rows']:,} | {r['rows_per_s']:,.0f} | {_rss(r)} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -199,34 +285,17 @@ def main() -> None:
     if not file.exists():
         print(f"generating {file} ({args.rows} rows) …", file=sys.stderr, flush=True)
         write_register_csv(file, args.rows, seed=1, encoding="cp1251", territory=TERRITORY)
-    server = warehouse_dsn()
-    params = psycopg.conninfo.conninfo_to_dict(server)
-    params["dbname"] = "postgres" if settings.uses_embedded_server else params.get("dbname")
-    server = psycopg.conninfo.make_conninfo(**params)
-
-    results = {}
-    for name, extra in (("copy", []), ("loader", []), ("to_sql", ["--to-sql-rows", str(args.to_sql_rows)])):
-        dsn = fresh_database(server)  # each contender starts from an empty database
-        results[name] = measure(name, file, dsn, extra)
+    compared = compare(file, server_dsn(), to_sql_rows=args.to_sql_rows)
     report = {
         "benchmark": "ingest",
         "file": {"rows": args.rows, "columns": 26, "encoding": "cp1251", "bytes": file.stat().st_size},
         "machine": machine(),
-        "results": results,
-        "loader_vs_copy": results["loader"]["rows_per_s"] / results["copy"]["rows_per_s"],
-        "loader_vs_to_sql": results["loader"]["rows_per_s"] / results["to_sql"]["rows_per_s"],
+        **compared,
     }
     out = args.out or settings.root / "docs" / "benchmarks" / f"ingest-{args.rows}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print("| method | rows | rows/s | peak RSS |\n|---|---:|---:|---:|")
-    for name, label in (
-        ("copy", "plain COPY (floor)"),
-        ("loader", "this loader"),
-        ("to_sql", "pandas to_sql"),
-    ):
-        r = results[name]
-        print(f"| {label} | {r['rows']:,} | {r['rows_per_s']:,.0f} | {_rss(r)} |")
+    print(markdown(report))
     print(
         f"\nloader = {report['loader_vs_copy']:.0%} of plain COPY, {report['loader_vs_to_sql']:.1f}× to_sql;"
         f" figures in {out}"

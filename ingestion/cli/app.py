@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from ingestion.cli import airflow_cmd, build, dbt_cmd, demo, docs_cmd, generate, ingest, warehouse
+from ingestion.cli import airflow_cmd, bench, build, dbt_cmd, demo, docs_cmd, generate, ingest, warehouse
 
 app = typer.Typer(
     name="appeals",
@@ -22,6 +22,7 @@ app.command("run")(build.run)
 app.command("generate")(generate.generate)
 app.command("docs")(docs_cmd.docs)
 app.command("demo")(demo.demo)
+app.command("bench")(bench.bench)
 app.command("dbt", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(dbt_cmd.dbt)
 app.command(
     "airflow",

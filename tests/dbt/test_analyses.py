@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 # it to `2025`. Substituting it in the compiled SQL checks the previous-year columns (the data is 2024 only)
 # without a second dbt parse.
 DEFAULT_REPORT_YEAR = re.compile(
-    r"\(select cast\(max\(extract\(year from received_date\)\) as integer\) from [^()]+\)"
+    r"\(select cast\(extract\(year from max\(received_date\)\) as integer\) from [^()]+\)"
 )
 YEAR_OVER_YEAR = (
     "appeals_by_channel_and_quarter",
