@@ -276,7 +276,10 @@ def _ancestors(path: Path) -> list[Path]:
 
 
 def _port_free(port: int) -> bool:
+    """Whether PostgreSQL could listen on ``port``. Like PostgreSQL, the probe sets SO_REUSEADDR: right after
+    a stop, the port's closed connections linger in TIME_WAIT, which does not keep a server from listening."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
