@@ -72,7 +72,8 @@ def dbt_environment(dsn: str) -> dict[str, str]:
 
 
 @contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of the block, then restore them."""
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:
@@ -96,7 +97,7 @@ def run_dbt(args: Sequence[str], dsn: str | None = None) -> DbtResult:
     full = [*args, "--project-dir", project, "--profiles-dir", project]
     log.info("dbt %s", " ".join(args))
     started = time.monotonic()
-    with _environment(dbt_environment(dsn or warehouse_dsn())):
+    with environment(dbt_environment(dsn or warehouse_dsn())):
         outcome = dbtRunner().invoke(full)
     failures = []
     counts: Counter[str] = Counter()

@@ -36,16 +36,17 @@ import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from ingestion.bench import data, ingest
 from ingestion.settings import load_settings
+from ingestion.transform import environment
 
 TARGETS = {
     "ingest_vs_copy": 0.40,
@@ -110,7 +111,7 @@ def machine(dsn: str) -> dict:
     with psycopg.connect(dsn, autocommit=True) as conn:
         facts["postgresql"] = conn.execute("show server_version").fetchone()[0]
         facts["postgresql_settings"] = {
-            name: conn.execute(f"show {name}").fetchone()[0]
+            name: conn.execute("select current_setting(%s)", [name]).fetchone()[0]
             for name in (
                 "shared_buffers",
                 "work_mem",
@@ -196,20 +197,6 @@ def _in_worker(kind: str, label: str, *args: str) -> dict:
 
 
 # -- helpers -----------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -506,7 +493,7 @@ def step_queries(run: _Run, dsn: str, target_env: dict[str, str]) -> None:
 
     options = run.options
     run.say("queries: compiling the report queries (dbt compile --select resource_type:analysis)")
-    with _environment(target_env), redirect_stdout(sys.stderr):
+    with environment(target_env), redirect_stdout(sys.stderr):
         compiled = run_dbt(["compile", "--select", "resource_type:analysis"], dsn)
     if not compiled.success:
         raise RuntimeError("dbt compile failed: " + "; ".join(compiled.failures))
@@ -543,7 +530,10 @@ def step_queries(run: _Run, dsn: str, target_env: dict[str, str]) -> None:
             if figure["p95_ms"] >= TARGETS["query_p95_ms"]:  # what to look at: the plan (run once more
                 # with timings, unless a run takes long: then the plan without running it)
                 analyse = "analyze, buffers" if figure["p50_ms"] < 5000 else "costs"
-                plan = conn.execute(f"explain ({analyse}) {code}", params).fetchall()
+                explain = sql.SQL("explain ({}) {}").format(
+                    sql.SQL(analyse), sql.SQL(code)
+                )  # compiled analyses: our SQL
+                plan = conn.execute(explain, params).fetchall()
                 figure["plan"] = [line for (line,) in plan][:80]
             timed.append(figure)
             run.say(
@@ -639,7 +629,7 @@ def run_suite(options: Options) -> dict:
         run.save()
         gate = gate_box["gate"]
         dsn = fresh_database(server, database)
-        with _environment(target_env):
+        with environment(target_env):
             step_warehouse(run, workdir / "history", dsn, gate)
             run.save()
             step_full_build(run, dsn, gate, dbt_dir / "target")

@@ -277,7 +277,7 @@ class QualityGate:
         run_id = RunIdentifier(run_name=f"batch {batch.batch_id}", run_time=dt.datetime.now(dt.UTC))
         checkpoint_result = self.checkpoints[batch.feed].run(expectation_parameters=parameters, run_id=run_id)
         [suite_result] = checkpoint_result.run_results.values()
-        broken = [(r, message) for r in suite_result.results if (message := _exception_message(r))]
+        broken = [(r, message) for r in suite_result.results if (message := exception_message(r))]
         if broken:  # a check that could not run says nothing about the data: leave the batch as it is
             result, message = broken[0]
             raise GateError(
@@ -338,7 +338,7 @@ class QualityGate:
             conn.execute("select pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, key])
 
 
-def _exception_message(result: Any) -> str | None:
+def exception_message(result: Any) -> str | None:
     """The error of a check GX could not run (a failed query, a missing column), or None."""
     info = result.exception_info
     if not info:

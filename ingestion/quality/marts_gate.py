@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from ingestion.quality import build
-from ingestion.quality.gate import GateError, sqlalchemy_url
+from ingestion.quality.gate import GateError, exception_message, sqlalchemy_url
 from ingestion.quality.mart_checks import MARTS
 from ingestion.quality.outcomes import CheckOutcome, distinct_examples, interpret, message
 
@@ -166,7 +166,7 @@ def _run(checkpoint: Any, schema: str) -> tuple[list[CheckOutcome], int, int | N
     for suite_result in checkpoint_result.run_results.values():
         definition = definitions[suite_result.suite_name]
         checks += len(suite_result.results)
-        broken += [(r, text) for r in suite_result.results if (text := _exception_message(r))]
+        broken += [(r, text) for r in suite_result.results if (text := exception_message(r))]
         found = [o for o in (interpret(r) for r in suite_result.results) if o is not None]
         if suite_result.suite_name == build.mart_suite_name("fct_appeals"):
             appeals = next(
@@ -218,24 +218,6 @@ def _add_examples(definition: Any, outcomes: list[CheckOutcome]) -> None:
         else:
             outcome.examples = distinct_examples(detail.get("partial_unexpected_list") or [])
         outcome.message = message(outcome)
-
-
-def _exception_message(result: Any) -> str | None:
-    """The error of a check GX could not run (a failed query, a missing column), or None."""
-    info = result.exception_info
-    if not info:
-        return None
-    found = info.values() if isinstance(info, dict) and "raised_exception" not in info else [info]
-    for item in found:
-        raised = (
-            item.get("raised_exception")
-            if isinstance(item, dict)
-            else getattr(item, "raised_exception", False)
-        )
-        if raised:
-            text = item.get("exception_message") if isinstance(item, dict) else item.exception_message
-            return str(text).strip().splitlines()[0] if text else "unknown error"
-    return None
 
 
 def _row(row: Any) -> Any:

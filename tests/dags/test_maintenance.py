@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from ingestion.orchestration.maintenance import apply_retention
-from tests.dags.conftest import UKHTA, Pipeline, marts_seen_by_analyst, raw_counts, tasks
+from tests.dags.conftest import UKHTA, Pipeline, raw_counts, tasks
 from tests.support.exports import REGISTER_HEADERS, pos_row, register_row, write_csv
+from tests.support.marts import marts_seen_by_analyst
 
 pytestmark = pytest.mark.slow
 

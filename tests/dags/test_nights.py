@@ -22,13 +22,13 @@ from tests.dags.conftest import (
     MailServer,
     Pipeline,
     Webhook,
-    marts_seen_by_analyst,
     new_pipeline,
     own_database,
     raw_counts,
     tasks,
 )
 from tests.support.exports import pos_row
+from tests.support.marts import marts_seen_by_analyst
 
 pytestmark = pytest.mark.slow
 

@@ -24,6 +24,7 @@ from tests.support.exports import (
     register_row,
     write_csv,
 )
+from tests.support.marts import marts_seen_by_analyst
 
 pytestmark = pytest.mark.slow
 
@@ -73,27 +74,6 @@ def as_analyst(dsn: str, statement: str | sql.Composable) -> list[tuple]:
     with psycopg.connect(dsn) as conn:
         conn.execute("set role analyst")
         return conn.execute(statement).fetchall()
-
-
-def marts_seen_by_analyst(dsn: str) -> dict[str, str]:
-    """Every table of ``marts`` as ``analyst`` reads it: name → md5 of all its rows in a stable order."""
-    with psycopg.connect(dsn) as conn:
-        conn.execute("set role analyst")
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-            )
-        ]
-        return {
-            table: conn.execute(
-                sql.SQL(
-                    "select count(*)::text || ':' || md5(coalesce(string_agg(t::text, E'\\n' order by t::text), ''))"
-                    " from marts.{} as t"
-                ).format(sql.Identifier(table))
-            ).fetchone()[0]
-            for table in tables
-        }
 
 
 def test_a_rejected_batch_stays_out_while_other_feeds_publish_and_its_corrected_redelivery_publishes(
