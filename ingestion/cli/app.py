@@ -6,7 +6,18 @@ import logging
 
 import typer
 
-from ingestion.cli import airflow_cmd, bench, build, dbt_cmd, demo, docs_cmd, generate, ingest, warehouse
+from ingestion.cli import (
+    access,
+    airflow_cmd,
+    bench,
+    build,
+    dbt_cmd,
+    demo,
+    docs_cmd,
+    generate,
+    ingest,
+    warehouse,
+)
 
 app = typer.Typer(
     name="appeals",
@@ -15,6 +26,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(warehouse.app, name="warehouse")
+app.add_typer(access.app, name="access")
 app.command("ingest")(ingest.ingest)
 app.command("validate")(build.validate)
 app.command("build")(build.build)

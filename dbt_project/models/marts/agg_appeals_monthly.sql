@@ -2,6 +2,16 @@
 -- Appeal measures (appeals, official, overdue, answered, median response) count each appeal once, under the
 -- section and theme of its primary (first) question; `questions` counts questions under their own topics.
 
+{{
+    config(
+        post_hook="{{ restrict_to_granted_territories() }}",
+        indexes=[
+            {'columns': ['month_start']},
+            {'columns': ['territory_key']},
+        ],
+    )
+}}
+
 with
 
 appeals as (

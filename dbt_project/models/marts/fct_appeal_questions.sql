@@ -12,6 +12,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         pre_hook="{{ delete_excluded_appeals('loaded_batch_id') }}",
+        post_hook="{{ restrict_to_granted_territories() }}",
         indexes=[
             {'columns': ['appeal_id', 'question_no'], 'unique': true},
             {'columns': ['received_date']},

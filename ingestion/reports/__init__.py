@@ -1,0 +1,1 @@
+"""Reports analysts publish, built from ``marts``: queries, the report model, and its renderers."""
