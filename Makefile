@@ -45,11 +45,14 @@ $(CURDIR)/.tools/bin/uv:
 demo: setup
 	$(VENV)/appeals demo
 
+# The report browser test needs headless Chromium: Debian's package, installed if missing (root + apt-get).
 test: setup
+	tests/support/ensure_chromium.sh
 	$(VENV)/pytest $(PYTEST_ARGS)
 
 # The same suite against a second, independent PostgreSQL (Debian's) through WAREHOUSE_DSN.
 test-external: setup
+	tests/support/ensure_chromium.sh
 	tests/support/with_external_postgres.sh $(VENV)/pytest $(PYTEST_ARGS)
 
 # The benchmark suite at BENCH_APPEALS appeals (docs/performance.md): ingest, gate, build, nightly refresh, queries.

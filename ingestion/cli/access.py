@@ -34,8 +34,10 @@ def grant(
     except access.AccessError as error:
         _fail(error)
     if created:
-        typer.echo(f"created login role {role} (member of {access.MUNICIPAL_GROUP}); set its password:")
-        typer.echo(f'  appeals warehouse psql -c "\\password {role}"')
+        typer.echo(
+            f"created login role {role} (member of {access.MUNICIPAL_GROUP}); set its password in psql"
+        )
+        typer.echo(f"(appeals warehouse psql):  \\password {role}")
     for g in made:
         typer.echo(f"{role} sees {g.name} ({g.level}, ОКТМО {g.oktmo}): {g.territories} territories")
 

@@ -40,6 +40,7 @@ MARTS = (
     "fct_appeals",
     "fct_appeal_questions",
     "agg_appeals_monthly",
+    "agg_questions_monthly",
     "dim_territory",
     "dim_topic",
     "dim_date",
@@ -207,6 +208,13 @@ MART_CHECKS: tuple[MartCheck, ...] = (
     MartCheck("agg_appeals_monthly", "territory_key", "references",      ERROR,   None, "dim_territory.territory_key"),
     MartCheck("agg_appeals_monthly", "source_code", "known_code",        ERROR,   None, "sources"),
     MartCheck("agg_appeals_monthly", "channel_code", "known_code",       ERROR,   None, "channels"),
+
+    # ---- agg_questions_monthly: questions by result, form, section and theme ---------------------------------
+    MartCheck("agg_questions_monthly", TABLE,      "not_empty",          ERROR),
+    MartCheck("agg_questions_monthly", "questions", "sums_to",           ERROR,   None, "fct_appeal_questions"),
+    MartCheck("agg_questions_monthly", "territory_key", "references",    ERROR,   None, "dim_territory.territory_key"),
+    MartCheck("agg_questions_monthly", "result_code", "known_code",      ERROR,   None, "results"),
+    MartCheck("agg_questions_monthly", "source_code", "known_code",      ERROR,   None, "sources"),
 
     # ---- the dimensions ---------------------------------------------------------------------------------------
     *_dimension("dim_territory", "territory_key", None, UNKNOWN_TERRITORY),
