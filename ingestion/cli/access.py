@@ -16,6 +16,10 @@ ROLE = typer.Option(
 )
 
 
+def _territories(count: int) -> str:
+    return f"{count} territor{'y' if count == 1 else 'ies'}"
+
+
 def _fail(error: access.AccessError) -> None:
     typer.echo(f"appeals access: {error}", err=True)
     raise typer.Exit(code=2)
@@ -39,7 +43,7 @@ def grant(
         )
         typer.echo(f"(appeals warehouse psql):  \\password {role}")
     for g in made:
-        typer.echo(f"{role} sees {g.name} ({g.level}, ОКТМО {g.oktmo}): {g.territories} territories")
+        typer.echo(f"{role} sees {g.name} ({g.level}, ОКТМО {g.oktmo}): {_territories(g.territories)}")
 
 
 @app.command()
@@ -61,4 +65,4 @@ def list_grants(role: str = typer.Option(None, "--role", help="Only this role's 
         return
     for g in found:
         name = g.name or "(not in the published marts)"
-        typer.echo(f"{g.role:<24} {g.oktmo:<12} {name} ({g.level or '-'}, {g.territories} territories)")
+        typer.echo(f"{g.role:<24} {g.oktmo:<12} {name} ({g.level or '-'}, {_territories(g.territories)})")
