@@ -14,6 +14,7 @@
         indexes=[
             {'columns': ['received_date']},
             {'columns': ['territory_key']},
+            {'columns': ['oktmo', 'received_date desc', 'appeal_id']},
         ],
     )
 }}
