@@ -155,6 +155,14 @@ def tables(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _query_label(kind: str, name: str) -> str:
+    """``reports/queries/<name>.sql`` (``… — municipality`` for ``<name>@municipality``), or the dashboard's."""
+    if kind != "report":
+        return f"dashboard: `{name}`"
+    query, _, scope = name.partition("@")
+    return f"`reports/queries/{query}.sql`" + (f" — {scope}" if scope else "")
+
+
 def _queries_table(reports: list[dict]) -> str:
     names: list[tuple[str, str]] = []
     for report in reports:
@@ -170,8 +178,7 @@ def _queries_table(reports: list[dict]) -> str:
             cells.append(
                 "—" if q is None else f"{q['p50_ms']:,.1f} / {q['p95_ms']:,.1f} ms".replace(",", " ")
             )
-        label = f"`analyses/{name}.sql`" if kind == "report" else f"dashboard: `{name}`"
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_query_label(kind, name)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -243,10 +250,9 @@ def section(reports: list[dict]) -> str:
                 None,
             )
             if base:
-                label = (
-                    f"`analyses/{q['name']}.sql`" if q["kind"] == "report" else f"dashboard: `{q['name']}`"
+                lines.append(
+                    f"| {_query_label(q['kind'], q['name'])} | ×{q['p95_ms'] / base['p95_ms']:.1f} |"
                 )
-                lines.append(f"| {label} | ×{q['p95_ms'] / base['p95_ms']:.1f} |")
     dbt = _dbt_table(large)
     if dbt:
         lines += ["", dbt]

@@ -17,8 +17,10 @@ end unless ``--keep``):
 5. **nights** — each night's files loaded, validated and published like ``appeals run`` does; the first
    night after a full build also builds the second copy of the marts (``marts_next`` was empty), the next
    one is a steady night: its cost as a share of the full build is the refresh figure;
-6. **queries** — every report query (``dbt_project/analyses``, compiled by dbt) and every dashboard query
-   (``ingestion.bench.dashboard_queries``), warm, ``--query-runs`` times each: p50 and p95.
+6. **queries** — every report query (``ingestion/reports/queries``, with the parameters of the latest year's
+   report of every territory, and again of the municipality with the most appeals: ``<name>@municipality``)
+   and every dashboard query (``ingestion.bench.dashboard_queries``), warm, ``--query-runs`` times each: p50
+   and p95.
 
 Writes ``docs/benchmarks/bench-<N>.json`` (every figure, the machine, the targets met or missed; rewritten
 after each step, so a failed run keeps what it measured) and prints Markdown tables; ``--docs`` rewrites the
@@ -487,29 +489,31 @@ def step_nights(run: _Run, nights: dict[str, Path], dsn: str, gate, target: Path
     }
 
 
-def step_queries(run: _Run, dsn: str, target_env: dict[str, str]) -> None:
+def step_queries(run: _Run, dsn: str) -> None:
     from ingestion.bench.dashboard_queries import DASHBOARD_QUERIES, FILTERS
-    from ingestion.transform import run_dbt
+    from ingestion.reports.queries import load_queries, report_params
 
     options = run.options
-    run.say("queries: compiling the report queries (dbt compile --select resource_type:analysis)")
-    with environment(target_env), redirect_stdout(sys.stderr):
-        compiled = run_dbt(["compile", "--select", "resource_type:analysis"], dsn)
-    if not compiled.success:
-        raise RuntimeError("dbt compile failed: " + "; ".join(compiled.failures))
-    queries = [
-        ("report", r.node.name, r.node.compiled_code)
-        for r in (getattr(compiled.raw, "results", None) or [])
-        if r.node.resource_type == "analysis"
-    ]
-    queries.sort()
-    queries += [("dashboard", name, code) for name, code in DASHBOARD_QUERIES.items()]
     timed = []
     with psycopg.connect(dsn, autocommit=True) as conn:
         filters = {name: conn.execute(code).fetchone()[0] for name, code in FILTERS.items()}
         run.report["dashboard_filters"] = filters
-        for kind, name, code in queries:
-            params = filters if kind == "dashboard" else None
+        (year,) = conn.execute(
+            "select cast(extract(year from max(month_start)) as integer) from marts.agg_appeals_monthly"
+        ).fetchone()
+        # the latest year's report of every territory (register, the whole year, compared with the year before),
+        # and the same report of the municipality with the most appeals (the territory roll-up's cost)
+        every = report_params(year)
+        municipality = {**every, "territory": filters["municipality_oktmo"]}
+        run.report["report_params"] = every
+        run.say(f"queries: the report queries for {year} (every territory, and {municipality['territory']})")
+        report_queries = sorted(load_queries().items())
+        queries: list[tuple[str, str, str, dict | None]] = [
+            ("report", name, code, every) for name, code in report_queries
+        ]
+        queries += [("report", f"{name}@municipality", code, municipality) for name, code in report_queries]
+        queries += [("dashboard", name, code, filters) for name, code in DASHBOARD_QUERIES.items()]
+        for kind, name, code, params in queries:
             rows = len(conn.execute(code, params).fetchall())  # warm-up: caches, plans
             times: list[float] = []
             spent = 0.0
@@ -532,12 +536,12 @@ def step_queries(run: _Run, dsn: str, target_env: dict[str, str]) -> None:
                 analyse = "analyze, buffers" if figure["p50_ms"] < 5000 else "costs"
                 explain = sql.SQL("explain ({}) {}").format(
                     sql.SQL(analyse), sql.SQL(code)
-                )  # compiled analyses: our SQL
+                )  # the report and dashboard queries: our SQL, with their parameters
                 plan = conn.execute(explain, params).fetchall()
                 figure["plan"] = [line for (line,) in plan][:80]
             timed.append(figure)
             run.say(
-                f"  {kind:<9} {name:<36} p50 {figure['p50_ms']:8.1f} ms  p95 {figure['p95_ms']:8.1f} ms  ({len(times)} runs)"
+                f"  {kind:<9} {name:<50} p50 {figure['p50_ms']:8.1f} ms  p95 {figure['p95_ms']:8.1f} ms  ({len(times)} runs)"
             )
     run.report["queries"] = timed
 
@@ -636,7 +640,7 @@ def run_suite(options: Options) -> dict:
             run.save()
             step_nights(run, nights, dsn, gate, dbt_dir / "target")
             run.save()
-        step_queries(run, dsn, target_env)
+        step_queries(run, dsn)
         run.report["complete"] = True
     finally:
         report = run.report

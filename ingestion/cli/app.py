@@ -16,6 +16,7 @@ from ingestion.cli import (
     docs_cmd,
     generate,
     ingest,
+    report,
     warehouse,
 )
 
@@ -35,6 +36,7 @@ app.command("generate")(generate.generate)
 app.command("docs")(docs_cmd.docs)
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)
+app.command("report")(report.report)
 app.command("dbt", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(dbt_cmd.dbt)
 app.command(
     "airflow",

@@ -1,6 +1,7 @@
 """The benchmark suite end to end at a tiny size, on the real PostgreSQL of the test fixtures: every step
-runs (generate, ingest three ways, gate, full build, two nights, every report and dashboard query) and the
-JSON holds every figure. Not a timing test: it checks the harness, not the numbers."""
+runs (generate, ingest three ways, gate, full build, two nights, every report query — of every territory and
+of one municipality — and every dashboard query) and the JSON holds every figure. Not a timing test: it checks
+the harness, not the numbers."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 
 from ingestion.bench import report as markdown
 from ingestion.bench.dashboard_queries import DASHBOARD_QUERIES
-from ingestion.settings import load_settings
+from ingestion.reports.queries import load_queries
 
 pytestmark = pytest.mark.slow
 
@@ -156,8 +157,11 @@ def test_full_build_and_nights(bench: tuple[dict, str, str]) -> None:
 
 def test_every_report_and_dashboard_query_is_timed(bench: tuple[dict, str, str]) -> None:
     queries = bench[0]["queries"]
-    analyses = {p.stem for p in (load_settings().dbt_project_dir / "analyses").glob("*.sql")}
-    assert {q["name"] for q in queries if q["kind"] == "report"} == analyses
+    names = set(load_queries())
+    assert {q["name"] for q in queries if q["kind"] == "report"} == names | {
+        f"{n}@municipality" for n in names
+    }
+    assert bench[0]["report_params"]["year"] == 2025 and bench[0]["report_params"]["territory"] is None
     assert {q["name"] for q in queries if q["kind"] == "dashboard"} == set(DASHBOARD_QUERIES)
     for q in queries:
         assert q["runs"] >= 3 and positive(q["p50_ms"]) and q["p50_ms"] <= q["p95_ms"] <= q["max_ms"], q

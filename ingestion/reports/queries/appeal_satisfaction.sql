@@ -1,29 +1,28 @@
 -- Степень удовлетворенности заявителей результатами рассмотрения обращений.
--- Appeals of the report year by the applicant's satisfaction (satisfied, partly, not satisfied, unknown),
+-- Appeals of the report period by the applicant's satisfaction (satisfied, partly, not satisfied, unknown),
 -- counted per appeal: satisfaction is recorded for the appeal, not per question. «Не известно» holds appeals
 -- whose applicant was not asked or that are not answered yet (ПОС messages and incidents carry none).
--- Shares of all the year's appeals and of those with a known answer; the previous year and the change.
--- vars: report_year (default: the latest year), report_sources (default: register).
+-- Shares of all the period's appeals and of those with a known answer; the same months of the comparison year
+-- and the change. Read from the facts: the aggregates do not hold the satisfaction.
+-- Параметры / parameters: year, compare_year, through_month, sources, territory.
 
 with
 
 appeals as (
 
-    select * from {{ ref('fct_appeals') }}
+    select * from marts.fct_appeals
 
-    where source_code in {{ report_sources() }}
-
-),
-
-dates as (
-
-    select * from {{ ref('dim_date') }}
+    where source_code = any(%(sources)s)
+        and (
+            cast(%(territory)s as text) is null
+            or territory_key in (select access.territory_keys(%(territory)s))
+        )
 
 ),
 
 labels as (
 
-    select code, label_ru, sort_order from {{ ref('dim_code') }} where vocabulary = 'satisfaction'
+    select code, label_ru, sort_order from marts.dim_code where vocabulary = 'satisfaction'
 
     union all
 
@@ -31,19 +30,31 @@ labels as (
 
 ),
 
+periods as (
+
+    select
+        period_year,
+        make_date(period_year, 1, 1) as period_start,
+        cast(make_date(period_year, 1, 1) + make_interval(months => %(through_month)s) as date) as period_end
+
+    from unnest(array[%(year)s, %(compare_year)s]) as years (period_year)
+
+    group by period_year
+
+),
+
 counted as (
 
     select
         coalesce(appeals.satisfaction, 'unknown') as satisfaction_code,
-        count(*) filter (where dates.year = {{ report_year() }}) as year_total,
-        count(*) filter (where dates.year = {{ report_year() }} - 1) as previous_year_total
+        count(*) filter (where periods.period_year = %(year)s) as year_total,
+        count(*) filter (where periods.period_year = %(compare_year)s) as compare_total
 
     from appeals
 
-    inner join dates
-        on appeals.received_date = dates.date_key
-
-    where dates.year between {{ report_year() }} - 1 and {{ report_year() }}
+    inner join periods
+        on appeals.received_date >= periods.period_start
+        and appeals.received_date < periods.period_end
 
     group by 1
 
@@ -56,7 +67,7 @@ by_satisfaction as (
         labels.code as satisfaction_code,
         labels.label_ru as satisfaction,
         coalesce(counted.year_total, 0) as year_total,
-        coalesce(counted.previous_year_total, 0) as previous_year_total
+        coalesce(counted.compare_total, 0) as compare_total
 
     from labels
 
@@ -72,17 +83,20 @@ final as (
         satisfaction_code,
         satisfaction,
         year_total,
-        {{ percent('year_total', '(select sum(year_total) from by_satisfaction)') }} as share_percent,
+        round(100.0 * year_total / nullif((select sum(year_total) from by_satisfaction), 0), 1)
+            as share_percent,
         case
             when satisfaction_code <> 'unknown'
-                then {{ percent(
-                    'year_total',
-                    "(select sum(year_total) from by_satisfaction where satisfaction_code <> 'unknown')"
-                ) }}
+                then round(
+                    100.0 * year_total / nullif(
+                        (select sum(year_total) from by_satisfaction where satisfaction_code <> 'unknown'), 0
+                    ),
+                    1
+                )
         end as share_of_known_percent,
-        previous_year_total,
-        year_total - previous_year_total as change,
-        {{ percent('year_total - previous_year_total', 'previous_year_total') }} as change_percent
+        compare_total,
+        year_total - compare_total as change,
+        round(100.0 * (year_total - compare_total) / nullif(compare_total, 0), 1) as change_percent
 
     from by_satisfaction
 

@@ -1,27 +1,40 @@
--- Виды обращений (заявление, предложение, жалоба, запрос, благодарность, иное), с сравнением с прошлым годом.
--- Appeals of the report year by type, their share of the year's appeals, the previous year and the change;
--- every type is listed, also when it has no appeals. ПОС records are `statement` (59-ФЗ) or `other`.
--- vars: report_year (default: the latest year), report_sources (default: register).
+-- Виды обращений (заявление, предложение, жалоба, запрос, благодарность, иное), с сравнением с тем же
+-- периодом другого года.
+-- Appeals of the report period by type, their share of the period's appeals, the same months of the comparison
+-- year and the change; every type is listed, also when it has no appeals. ПОС records are `statement`
+-- (59-ФЗ) or `other`. Read from the facts: the aggregates do not hold the type.
+-- Параметры / parameters: year, compare_year, through_month, sources, territory.
 
 with
 
 appeals as (
 
-    select * from {{ ref('fct_appeals') }}
+    select * from marts.fct_appeals
 
-    where source_code in {{ report_sources() }}
+    where source_code = any(%(sources)s)
+        and (
+            cast(%(territory)s as text) is null
+            or territory_key in (select access.territory_keys(%(territory)s))
+        )
 
 ),
 
 types as (
 
-    select code, label_ru, sort_order from {{ ref('dim_code') }} where vocabulary = 'appeal_type'
+    select code, label_ru, sort_order from marts.dim_code where vocabulary = 'appeal_type'
 
 ),
 
-dates as (
+periods as (
 
-    select * from {{ ref('dim_date') }}
+    select
+        period_year,
+        make_date(period_year, 1, 1) as period_start,
+        cast(make_date(period_year, 1, 1) + make_interval(months => %(through_month)s) as date) as period_end
+
+    from unnest(array[%(year)s, %(compare_year)s]) as years (period_year)
+
+    group by period_year
 
 ),
 
@@ -29,15 +42,14 @@ counted as (
 
     select
         appeals.appeal_type,
-        count(*) filter (where dates.year = {{ report_year() }}) as year_total,
-        count(*) filter (where dates.year = {{ report_year() }} - 1) as previous_year_total
+        count(*) filter (where periods.period_year = %(year)s) as year_total,
+        count(*) filter (where periods.period_year = %(compare_year)s) as compare_total
 
     from appeals
 
-    inner join dates
-        on appeals.received_date = dates.date_key
-
-    where dates.year between {{ report_year() }} - 1 and {{ report_year() }}
+    inner join periods
+        on appeals.received_date >= periods.period_start
+        and appeals.received_date < periods.period_end
 
     group by appeals.appeal_type
 
@@ -50,7 +62,7 @@ by_type as (
         types.code as appeal_type_code,
         types.label_ru as appeal_type,
         coalesce(counted.year_total, 0) as year_total,
-        coalesce(counted.previous_year_total, 0) as previous_year_total
+        coalesce(counted.compare_total, 0) as compare_total
 
     from types
 
@@ -66,10 +78,10 @@ final as (
         appeal_type_code,
         appeal_type,
         year_total,
-        {{ percent('year_total', '(select sum(year_total) from by_type)') }} as share_percent,
-        previous_year_total,
-        year_total - previous_year_total as change,
-        {{ percent('year_total - previous_year_total', 'previous_year_total') }} as change_percent
+        round(100.0 * year_total / nullif((select sum(year_total) from by_type), 0), 1) as share_percent,
+        compare_total,
+        year_total - compare_total as change,
+        round(100.0 * (year_total - compare_total) / nullif(compare_total, 0), 1) as change_percent
 
     from by_type
 

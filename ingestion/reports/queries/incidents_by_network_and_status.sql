@@ -1,21 +1,39 @@
 -- Инциденты в социальных сетях по площадкам и результатам (спам исключен).
--- Incidents of the report year by social network and result, with the median response time in hours.
--- vars: report_year.
+-- Incidents of the report period (January to through_month of the report year) by social network and result,
+-- with the median response time in hours. Always the incident source, whatever the sources parameter says.
+-- Параметры / parameters: year, through_month, territory.
 
 with
 
+period as (
+
+    select
+        make_date(%(year)s, 1, 1) as period_start,
+        cast(make_date(%(year)s, 1, 1) + make_interval(months => %(through_month)s) as date) as period_end
+
+),
+
 incidents as (
 
-    select * from {{ ref('fct_appeals') }}
+    select appeals.*
 
-    where source_code = 'incident'
-        and extract(year from received_date) = {{ report_year() }}
+    from marts.fct_appeals as appeals
+
+    inner join period
+        on appeals.received_date >= period.period_start
+        and appeals.received_date < period.period_end
+
+    where appeals.source_code = 'incident'
+        and (
+            cast(%(territory)s as text) is null
+            or appeals.territory_key in (select access.territory_keys(%(territory)s))
+        )
 
 ),
 
 results as (
 
-    select * from {{ ref('dim_result') }}
+    select * from marts.dim_result
 
 ),
 

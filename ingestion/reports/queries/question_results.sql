@@ -1,21 +1,40 @@
 -- Результаты рассмотрения вопросов, в т.ч. «меры приняты».
--- Questions of the report year by result, with «Поддержано, в т.ч. меры приняты» as its own line.
--- vars: report_year, report_sources (default: register).
+-- Questions of the report period (January to through_month of the report year) by result, with «Поддержано,
+-- в т.ч. меры приняты» as its own line; shares of all the period's questions. Read from the monthly question
+-- aggregate.
+-- Параметры / parameters: year, through_month, sources, territory.
 
 with
 
+period as (
+
+    select
+        make_date(%(year)s, 1, 1) as period_start,
+        cast(make_date(%(year)s, 1, 1) + make_interval(months => %(through_month)s) as date) as period_end
+
+),
+
 questions as (
 
-    select * from {{ ref('fct_appeal_questions') }}
+    select questions.*
 
-    where source_code in {{ report_sources() }}
-        and extract(year from received_date) = {{ report_year() }}
+    from marts.agg_questions_monthly as questions
+
+    inner join period
+        on questions.month_start >= period.period_start
+        and questions.month_start < period.period_end
+
+    where questions.source_code = any(%(sources)s)
+        and (
+            cast(%(territory)s as text) is null
+            or questions.territory_key in (select access.territory_keys(%(territory)s))
+        )
 
 ),
 
 results as (
 
-    select * from {{ ref('dim_result') }}
+    select * from marts.dim_result
 
 ),
 
@@ -25,7 +44,7 @@ by_result as (
         results.sort_order * 10 as line_order,
         results.result_code as line_code,
         results.label_ru as line,
-        count(questions.appeal_id) as questions
+        coalesce(sum(questions.questions), 0) as questions
 
     from results
 
@@ -42,7 +61,7 @@ measures_taken as (
         results.sort_order * 10 + 1 as line_order,
         'supported_measures_taken' as line_code,
         'в т.ч. меры приняты' as line,
-        count(questions.appeal_id) as questions
+        coalesce(sum(questions.questions), 0) as questions
 
     from results
 
@@ -71,7 +90,7 @@ final as (
         line_code,
         line,
         questions,
-        {{ percent('questions', '(select count(*) from questions)') }} as share_percent
+        round(100.0 * questions / nullif((select sum(questions) from questions), 0), 1) as share_percent
 
     from lines
 

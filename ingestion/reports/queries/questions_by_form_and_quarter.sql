@@ -1,27 +1,40 @@
--- Вопросы по форме обращения (письменная, электронная, устная) и кварталам, с сравнением с прошлым годом.
--- Questions of the report year by the form of their appeal and quarter, the previous year's total and the
--- change, with an «Итого» line; every form is listed, also when it has no questions.
--- vars: report_year (default: the latest year), report_sources (default: register).
+-- Вопросы по форме обращения (письменная, электронная, устная) и кварталам, с сравнением с тем же периодом
+-- другого года.
+-- Questions of the report period (January to through_month of the report year) by the form of their appeal and
+-- quarter, the same months of the comparison year and the change, with an «Итого» line; every form is listed,
+-- also when it has no questions. Quarters after the period hold 0. Read from the monthly question aggregate.
+-- Параметры / parameters: year, compare_year, through_month, sources, territory.
 
 with
 
 questions as (
 
-    select * from {{ ref('fct_appeal_questions') }}
+    select * from marts.agg_questions_monthly
 
-    where source_code in {{ report_sources() }}
-
-),
-
-dates as (
-
-    select * from {{ ref('dim_date') }}
+    where source_code = any(%(sources)s)
+        and (
+            cast(%(territory)s as text) is null
+            or territory_key in (select access.territory_keys(%(territory)s))
+        )
 
 ),
 
 forms as (
 
-    select code as form_code, label_ru, sort_order from {{ ref('dim_code') }} where vocabulary = 'form'
+    select code as form_code, label_ru, sort_order from marts.dim_code where vocabulary = 'form'
+
+),
+
+periods as (
+
+    select
+        period_year,
+        make_date(period_year, 1, 1) as period_start,
+        cast(make_date(period_year, 1, 1) + make_interval(months => %(through_month)s) as date) as period_end
+
+    from unnest(array[%(year)s, %(compare_year)s]) as years (period_year)
+
+    group by period_year
 
 ),
 
@@ -29,19 +42,26 @@ counted as (
 
     select
         questions.form as form_code,
-        count(*) filter (where dates.year = {{ report_year() }} and dates.quarter = 1) as q1,
-        count(*) filter (where dates.year = {{ report_year() }} and dates.quarter = 2) as q2,
-        count(*) filter (where dates.year = {{ report_year() }} and dates.quarter = 3) as q3,
-        count(*) filter (where dates.year = {{ report_year() }} and dates.quarter = 4) as q4,
-        count(*) filter (where dates.year = {{ report_year() }}) as year_total,
-        count(*) filter (where dates.year = {{ report_year() }} - 1) as previous_year_total
+        sum(questions.questions) filter (
+            where periods.period_year = %(year)s and extract(quarter from questions.month_start) = 1
+        ) as q1,
+        sum(questions.questions) filter (
+            where periods.period_year = %(year)s and extract(quarter from questions.month_start) = 2
+        ) as q2,
+        sum(questions.questions) filter (
+            where periods.period_year = %(year)s and extract(quarter from questions.month_start) = 3
+        ) as q3,
+        sum(questions.questions) filter (
+            where periods.period_year = %(year)s and extract(quarter from questions.month_start) = 4
+        ) as q4,
+        sum(questions.questions) filter (where periods.period_year = %(year)s) as year_total,
+        sum(questions.questions) filter (where periods.period_year = %(compare_year)s) as compare_total
 
     from questions
 
-    inner join dates
-        on questions.received_date = dates.date_key
-
-    where dates.year between {{ report_year() }} - 1 and {{ report_year() }}
+    inner join periods
+        on questions.month_start >= periods.period_start
+        and questions.month_start < periods.period_end
 
     group by questions.form
 
@@ -58,7 +78,7 @@ by_form as (
         coalesce(counted.q3, 0) as q3,
         coalesce(counted.q4, 0) as q4,
         coalesce(counted.year_total, 0) as year_total,
-        coalesce(counted.previous_year_total, 0) as previous_year_total
+        coalesce(counted.compare_total, 0) as compare_total
 
     from forms
 
@@ -78,7 +98,7 @@ total as (
         cast(sum(q3) as bigint) as q3,
         cast(sum(q4) as bigint) as q4,
         cast(sum(year_total) as bigint) as year_total,
-        cast(sum(previous_year_total) as bigint) as previous_year_total
+        cast(sum(compare_total) as bigint) as compare_total
 
     from by_form
 
@@ -103,10 +123,10 @@ final as (
         q3,
         q4,
         year_total,
-        {{ percent('year_total', '(select year_total from total)') }} as share_percent,
-        previous_year_total,
-        year_total - previous_year_total as change,
-        {{ percent('year_total - previous_year_total', 'previous_year_total') }} as change_percent
+        round(100.0 * year_total / nullif((select year_total from total), 0), 1) as share_percent,
+        compare_total,
+        year_total - compare_total as change,
+        round(100.0 * (year_total - compare_total) / nullif(compare_total, 0), 1) as change_percent
 
     from lines
 

@@ -1,52 +1,79 @@
--- Тематика вопросов по разделам и тематикам классификатора, с долями и сравнением с прошлым годом.
--- Questions of the report year by classifier section (level 1 of dim_topic) and, under each section, by
--- theme (level 2): a section line followed by its theme lines, each with its share of all the year's
--- questions, the previous year and the change. Sections and themes by questions, most first.
--- vars: report_year (default: the latest year), report_sources (default: register).
+-- Тематика вопросов по разделам и тематикам классификатора, с долями и сравнением с тем же периодом другого
+-- года.
+-- Questions of the report period (January to through_month of the report year) by classifier section (level 1
+-- of dim_topic) and, under each section, by theme (level 2): a section line followed by its theme lines, each
+-- with its share of all the period's questions, the same months of the comparison year and the change.
+-- Sections and themes by questions, most first. Read from the monthly question aggregate.
+-- Параметры / parameters: year, compare_year, through_month, sources, territory.
 
 with
 
 questions as (
 
-    select * from {{ ref('fct_appeal_questions') }}
+    select * from marts.agg_questions_monthly
 
-    where source_code in {{ report_sources() }}
+    where source_code = any(%(sources)s)
+        and (
+            cast(%(territory)s as text) is null
+            or territory_key in (select access.territory_keys(%(territory)s))
+        )
 
 ),
 
 topics as (
 
-    select * from {{ ref('dim_topic') }}
+    select * from marts.dim_topic
 
 ),
 
-dates as (
+periods as (
 
-    select * from {{ ref('dim_date') }}
+    select
+        period_year,
+        make_date(period_year, 1, 1) as period_start,
+        cast(make_date(period_year, 1, 1) + make_interval(months => %(through_month)s) as date) as period_end
+
+    from unnest(array[%(year)s, %(compare_year)s]) as years (period_year)
+
+    group by period_year
+
+),
+
+counted as (
+
+    select
+        questions.section_code,
+        questions.theme_code,
+        sum(questions.questions) filter (where periods.period_year = %(year)s) as year_total,
+        sum(questions.questions) filter (where periods.period_year = %(compare_year)s) as compare_total
+
+    from questions
+
+    inner join periods
+        on questions.month_start >= periods.period_start
+        and questions.month_start < periods.period_end
+
+    group by 1, 2
 
 ),
 
 by_theme as (
 
     select
-        topics.section_code,
-        topics.section_name,
-        topics.theme_code,
-        topics.theme_name,
-        count(*) filter (where dates.year = {{ report_year() }}) as year_total,
-        count(*) filter (where dates.year = {{ report_year() }} - 1) as previous_year_total
+        counted.section_code,
+        sections.name as section_name,
+        counted.theme_code,
+        themes.name as theme_name,
+        coalesce(counted.year_total, 0) as year_total,
+        coalesce(counted.compare_total, 0) as compare_total
 
-    from questions
+    from counted
 
-    inner join dates
-        on questions.received_date = dates.date_key
+    inner join topics as sections
+        on counted.section_code = sections.topic_code
 
-    inner join topics
-        on questions.topic_code = topics.topic_code
-
-    where dates.year between {{ report_year() }} - 1 and {{ report_year() }}
-
-    group by 1, 2, 3, 4
+    left join topics as themes
+        on counted.theme_code = themes.topic_code
 
 ),
 
@@ -56,7 +83,7 @@ by_section as (
         section_code,
         section_name,
         cast(sum(year_total) as bigint) as year_total,
-        cast(sum(previous_year_total) as bigint) as previous_year_total
+        cast(sum(compare_total) as bigint) as compare_total
 
     from by_theme
 
@@ -68,7 +95,7 @@ section_order as (
 
     select
         section_code,
-        row_number() over (order by year_total desc, previous_year_total desc, section_code) as section_rank
+        row_number() over (order by year_total desc, compare_total desc, section_code) as section_rank
 
     from by_section
 
@@ -84,7 +111,7 @@ lines as (
         cast(null as text) as theme,
         section_name as line,
         year_total,
-        previous_year_total
+        compare_total
 
     from by_section
 
@@ -98,7 +125,7 @@ lines as (
         theme_name as theme,
         theme_name as line,
         year_total,
-        previous_year_total
+        compare_total
 
     from by_theme
 
@@ -117,10 +144,11 @@ final as (
         lines.theme,
         lines.line,
         lines.year_total,
-        {{ percent('lines.year_total', '(select sum(year_total) from by_section)') }} as share_percent,
-        lines.previous_year_total,
-        lines.year_total - lines.previous_year_total as change,
-        {{ percent('lines.year_total - lines.previous_year_total', 'lines.previous_year_total') }}
+        round(100.0 * lines.year_total / nullif((select sum(year_total) from by_section), 0), 1)
+            as share_percent,
+        lines.compare_total,
+        lines.year_total - lines.compare_total as change,
+        round(100.0 * (lines.year_total - lines.compare_total) / nullif(lines.compare_total, 0), 1)
             as change_percent
 
     from lines
@@ -128,9 +156,9 @@ final as (
     inner join section_order
         on lines.section_code = section_order.section_code
 
-    where lines.year_total > 0 or lines.previous_year_total > 0
+    where lines.year_total > 0 or lines.compare_total > 0
 
 )
 
 select * from final
-order by section_rank, level, year_total desc, previous_year_total desc, theme_code
+order by section_rank, level, year_total desc, compare_total desc, theme_code

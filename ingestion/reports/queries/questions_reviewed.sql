@@ -1,28 +1,49 @@
 -- Количество вопросов: поставленных на контроль, рассмотренных комиссионно, с выездом на место, с участием
--- автора. Questions of the report year reviewed by a commission, on site, with the applicant (and those of
--- appeals put on control), with their share of all the year's questions, the previous year and the change.
--- A question counts in every line whose flag it has; «Всего вопросов» is the base of the shares.
--- vars: report_year (default: the latest year), report_sources (default: register).
+-- автора. Questions of the report period (January to through_month of the report year) reviewed by a
+-- commission, on site, with the applicant (and those of appeals put on control), with their share of all the
+-- period's questions, the same months of the comparison year and the change. A question counts in every line
+-- whose flag it has; «Всего вопросов» is the base of the shares. The reviewed lines come from the monthly
+-- question aggregate; «поставлено на контроль» is an appeal's flag: the questions of the appeals on control,
+-- from the appeal facts (question_count).
+-- Параметры / parameters: year, compare_year, through_month, sources, territory.
 
 with
 
 questions as (
 
-    select * from {{ ref('fct_appeal_questions') }}
+    select * from marts.agg_questions_monthly
 
-    where source_code in {{ report_sources() }}
+    where source_code = any(%(sources)s)
+        and (
+            cast(%(territory)s as text) is null
+            or territory_key in (select access.territory_keys(%(territory)s))
+        )
 
 ),
 
 appeals as (
 
-    select * from {{ ref('fct_appeals') }}
+    select * from marts.fct_appeals
+
+    where source_code = any(%(sources)s)
+        and (
+            cast(%(territory)s as text) is null
+            or territory_key in (select access.territory_keys(%(territory)s))
+        )
+        and on_control
 
 ),
 
-dates as (
+periods as (
 
-    select * from {{ ref('dim_date') }}
+    select
+        period_year,
+        make_date(period_year, 1, 1) as period_start,
+        cast(make_date(period_year, 1, 1) + make_interval(months => %(through_month)s) as date) as period_end
+
+    from unnest(array[%(year)s, %(compare_year)s]) as years (period_year)
+
+    group by period_year
 
 ),
 
@@ -41,31 +62,41 @@ lines as (
 
 ),
 
-flags as (
+reviewed as (
 
     select
-        dates.year,
+        periods.period_year,
         flag.line_code,
-        flag.is_set
+        flag.questions
 
     from questions
 
-    inner join appeals
-        on questions.appeal_id = appeals.appeal_id
-
-    inner join dates
-        on questions.received_date = dates.date_key
+    inner join periods
+        on questions.month_start >= periods.period_start
+        and questions.month_start < periods.period_end
 
     cross join lateral (
         values
-            ('total', true),
-            ('on_control', appeals.on_control),
+            ('total', questions.questions),
             ('by_commission', questions.reviewed_by_commission),
             ('on_site', questions.reviewed_on_site),
             ('with_applicant', questions.reviewed_with_applicant)
-    ) as flag (line_code, is_set)
+    ) as flag (line_code, questions)
 
-    where dates.year between {{ report_year() }} - 1 and {{ report_year() }}
+),
+
+on_control as (
+
+    select
+        periods.period_year,
+        'on_control' as line_code,
+        appeals.question_count as questions
+
+    from appeals
+
+    inner join periods
+        on appeals.received_date >= periods.period_start
+        and appeals.received_date < periods.period_end
 
 ),
 
@@ -73,10 +104,14 @@ counted as (
 
     select
         line_code,
-        count(*) filter (where is_set and year = {{ report_year() }}) as year_total,
-        count(*) filter (where is_set and year = {{ report_year() }} - 1) as previous_year_total
+        sum(questions) filter (where period_year = %(year)s) as year_total,
+        sum(questions) filter (where period_year = %(compare_year)s) as compare_total
 
-    from flags
+    from (
+        select * from reviewed
+        union all
+        select * from on_control
+    ) as flags
 
     group by line_code
 
@@ -89,7 +124,7 @@ by_line as (
         lines.line_code,
         lines.line,
         coalesce(counted.year_total, 0) as year_total,
-        coalesce(counted.previous_year_total, 0) as previous_year_total
+        coalesce(counted.compare_total, 0) as compare_total
 
     from lines
 
@@ -105,11 +140,12 @@ final as (
         line_code,
         line,
         year_total,
-        {{ percent('year_total', "(select year_total from by_line where line_code = 'total')") }}
-            as share_percent,
-        previous_year_total,
-        year_total - previous_year_total as change,
-        {{ percent('year_total - previous_year_total', 'previous_year_total') }} as change_percent
+        round(
+            100.0 * year_total / nullif((select year_total from by_line where line_code = 'total'), 0), 1
+        ) as share_percent,
+        compare_total,
+        year_total - compare_total as change,
+        round(100.0 * (year_total - compare_total) / nullif(compare_total, 0), 1) as change_percent
 
     from by_line
 

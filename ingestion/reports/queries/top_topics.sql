@@ -1,21 +1,40 @@
 -- ТОП-N вопросов по классификатору с долей от общего числа вопросов.
--- The report year's most frequent classifier questions (level 4; уточнения roll up to their question).
--- vars: report_year, report_sources (default: register), top_n (default 10).
+-- The most frequent classifier questions of the report period (January to through_month of the report year;
+-- level 4, уточнения roll up to their question), ties at the N-th place all shown. Read from the question
+-- facts: the aggregates stop at the theme.
+-- Параметры / parameters: year, through_month, sources, territory, top_n.
 
 with
 
+period as (
+
+    select
+        make_date(%(year)s, 1, 1) as period_start,
+        cast(make_date(%(year)s, 1, 1) + make_interval(months => %(through_month)s) as date) as period_end
+
+),
+
 questions as (
 
-    select * from {{ ref('fct_appeal_questions') }}
+    select questions.topic_code
 
-    where source_code in {{ report_sources() }}
-        and extract(year from received_date) = {{ report_year() }}
+    from marts.fct_appeal_questions as questions
+
+    inner join period
+        on questions.received_date >= period.period_start
+        and questions.received_date < period.period_end
+
+    where questions.source_code = any(%(sources)s)
+        and (
+            cast(%(territory)s as text) is null
+            or questions.territory_key in (select access.territory_keys(%(territory)s))
+        )
 
 ),
 
 topics as (
 
-    select * from {{ ref('dim_topic') }}
+    select * from marts.dim_topic
 
 ),
 
@@ -42,7 +61,7 @@ ranked as (
         named.name as topic,
         named.section_name as section,
         by_question.questions,
-        {{ percent('by_question.questions', '(select count(*) from questions)') }} as share_percent
+        round(100.0 * by_question.questions / nullif((select count(*) from questions), 0), 1) as share_percent
 
     from by_question
 
@@ -52,5 +71,5 @@ ranked as (
 )
 
 select * from ranked
-where topic_rank <= {{ var('top_n', 10) | int }}
+where topic_rank <= %(top_n)s
 order by topic_rank, topic_code
