@@ -1,13 +1,8 @@
-"""The HTML report as a browser shows it: headless Chromium takes a screenshot and dumps the rendered DOM.
-
-Needs Debian's ``chromium``: run ``tests/support/ensure_chromium.sh`` (``make test`` does). Without it the
-test fails rather than skips, so a machine without a browser cannot pass silently.
-"""
+"""The HTML report as a browser shows it: headless Chromium (tests/support/browser.py) takes a screenshot and
+dumps the rendered DOM of a report with a table and chart of every kind."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,43 +12,12 @@ from ingestion.reports.model import Report
 from ingestion.reports.render import render_html
 from ingestion.reports.render.charts import PALETTE
 from tests.reports.test_render import expected_values, parse_html, sample_report, table_values
+from tests.support.browser import WINDOW, run_chromium
 
 pytestmark = pytest.mark.slow
 
-WINDOW = (1280, 3000)
-TIMEOUT_S = 120
 WHITE_ENOUGH = 245
 """A channel value at or above this counts as white (page background)."""
-
-
-def chromium() -> str:
-    """The Chromium binary, or a failed test telling how to install it."""
-    binary = shutil.which("chromium")
-    if binary is None:
-        pytest.fail(
-            "headless Chromium is missing: run tests/support/ensure_chromium.sh (Debian's 'chromium' package)"
-        )
-    return binary
-
-
-def run_chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Headless Chromium on its own throwaway profile; fails the test with its stderr when it fails."""
-    command = [
-        chromium(),
-        "--headless",
-        "--no-sandbox",  # root has no sandbox
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-        f"--window-size={WINDOW[0]},{WINDOW[1]}",
-        *args,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
-    if done.returncode != 0:
-        pytest.fail(f"chromium exited {done.returncode}: {done.stderr[-2000:]}")
-    return done
 
 
 @pytest.fixture(scope="module")

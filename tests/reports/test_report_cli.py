@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from ingestion.cli.report import report
+from ingestion.cli import app
 from tests.dbt.conftest import Built
 
 pytestmark = pytest.mark.slow
@@ -17,10 +16,8 @@ runner = CliRunner()
 
 
 def appeals_report(*args: str):
-    """``appeals report ARGS`` (the command on an app of its own: ingestion/cli/app.py registers it)."""
-    app = typer.Typer()
-    app.command()(report)
-    return runner.invoke(app, list(args))
+    """``appeals report ARGS``, through the ``appeals`` application."""
+    return runner.invoke(app, ["report", *args])
 
 
 def test_an_unknown_territory_exits_2_without_a_traceback(built_year: Built, tmp_path: Path) -> None:
@@ -69,7 +66,6 @@ def test_the_format_comes_from_the_suffix(tmp_path: Path) -> None:
 
 
 def test_a_markdown_report(built_year: Built, tmp_path: Path) -> None:
-    pytest.importorskip("ingestion.reports.render")
     out = tmp_path / "out" / "tomsk-h1.md"
     result = appeals_report(
         "--territory",
