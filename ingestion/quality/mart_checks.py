@@ -41,6 +41,7 @@ MARTS = (
     "fct_appeal_questions",
     "agg_appeals_monthly",
     "agg_questions_monthly",
+    "agg_appeal_profile_monthly",
     "dim_territory",
     "dim_topic",
     "dim_date",
@@ -215,6 +216,12 @@ MART_CHECKS: tuple[MartCheck, ...] = (
     MartCheck("agg_questions_monthly", "territory_key", "references",    ERROR,   None, "dim_territory.territory_key"),
     MartCheck("agg_questions_monthly", "result_code", "known_code",      ERROR,   None, "results"),
     MartCheck("agg_questions_monthly", "source_code", "known_code",      ERROR,   None, "sources"),
+
+    # ---- agg_appeal_profile_monthly: appeals by origin, type, satisfaction and on control --------------------
+    MartCheck("agg_appeal_profile_monthly", TABLE, "not_empty",          ERROR),
+    MartCheck("agg_appeal_profile_monthly", "appeals", "sums_to",        ERROR,   None, "fct_appeals"),
+    MartCheck("agg_appeal_profile_monthly", "territory_key", "references", ERROR, None, "dim_territory.territory_key"),
+    MartCheck("agg_appeal_profile_monthly", "source_code", "known_code", ERROR,   None, "sources"),
 
     # ---- the dimensions ---------------------------------------------------------------------------------------
     *_dimension("dim_territory", "territory_key", None, UNKNOWN_TERRITORY),

@@ -27,7 +27,13 @@ pytestmark = pytest.mark.slow
 UKHTA, TOMSK = "87725000", "69701000"
 KOMI, TOMSK_REGION = "87000000", "69000000"
 RESTRICTED = ["raw", "audit", "staging", "intermediate", "quality", "marts_next"]
-TERRITORY_MARTS = ["fct_appeals", "fct_appeal_questions", "agg_appeals_monthly", "agg_questions_monthly"]
+TERRITORY_MARTS = [
+    "fct_appeals",
+    "fct_appeal_questions",
+    "agg_appeals_monthly",
+    "agg_questions_monthly",
+    "agg_appeal_profile_monthly",
+]
 
 # Personal data the sources carry (names, phones, e-mails, addresses): none of it may reach marts.
 NAMES = ["Маркерова Анна Петровна", "Маркеров Пётр"]

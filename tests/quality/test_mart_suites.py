@@ -164,6 +164,9 @@ def test_a_small_loss_of_published_appeals_is_a_warning(
         " where ctid = (select min(ctid) from agg_appeals_monthly)",
         "update agg_questions_monthly set questions = questions - (select n from gone_questions)"
         " where ctid = (select min(ctid) from agg_questions_monthly)",
+        "update agg_appeal_profile_monthly"
+        " set appeals = appeals - 2, questions = questions - (select n from gone_questions)"
+        " where ctid = (select min(ctid) from agg_appeal_profile_monthly)",
     )
 
     result = validate_marts(built.dsn, schema, gate=gate)

@@ -599,6 +599,7 @@ def settlement(built_year: Built) -> Iterator[tuple[psycopg.Connection, str]]:
             ("fct_appeal_questions", "received_date"),
             ("agg_appeals_monthly", "month_start"),
             ("agg_questions_monthly", "month_start"),
+            ("agg_appeal_profile_monthly", "month_start"),
         ]:
             statement = move.format(table=sql.Identifier(table), day=sql.Identifier(day))
             assert connection.execute(statement, {"tomsk": TOMSK}).rowcount > 0, table

@@ -3,14 +3,15 @@
 -- counted per appeal: satisfaction is recorded for the appeal, not per question. «Не известно» holds appeals
 -- whose applicant was not asked or that are not answered yet (ПОС messages and incidents carry none).
 -- Shares of all the period's appeals and of those with a known answer; the same months of the comparison year
--- and the change. Read from the facts: the aggregates do not hold the satisfaction.
+-- and the change. Read from the monthly appeal profile aggregate (agg_appeal_profile_monthly), which holds the
+-- satisfaction.
 -- Параметры / parameters: year, compare_year, through_month, sources, territory.
 
 with
 
 appeals as (
 
-    select * from marts.fct_appeals
+    select * from marts.agg_appeal_profile_monthly
 
     where source_code = any(%(sources)s)
         and (
@@ -47,14 +48,14 @@ counted as (
 
     select
         coalesce(appeals.satisfaction, 'unknown') as satisfaction_code,
-        count(*) filter (where periods.period_year = %(year)s) as year_total,
-        count(*) filter (where periods.period_year = %(compare_year)s) as compare_total
+        sum(appeals.appeals) filter (where periods.period_year = %(year)s) as year_total,
+        sum(appeals.appeals) filter (where periods.period_year = %(compare_year)s) as compare_total
 
     from appeals
 
     inner join periods
-        on appeals.received_date >= periods.period_start
-        and appeals.received_date < periods.period_end
+        on appeals.month_start >= periods.period_start
+        and appeals.month_start < periods.period_end
 
     group by 1
 

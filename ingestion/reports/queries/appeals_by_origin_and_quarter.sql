@@ -3,14 +3,15 @@
 -- Appeals of the report period (January to through_month of the report year) by origin and quarter, the same
 -- months of the comparison year and the change; every origin is listed (also when it has no appeals; appeals
 -- without an origin as «Не указано» when there are any), with their share of the period's appeals. Quarters
--- after the period hold 0. Read from the facts: the aggregates do not hold the origin.
+-- after the period hold 0. Read from the monthly appeal profile aggregate (agg_appeal_profile_monthly), which
+-- holds the origin.
 -- Параметры / parameters: year, compare_year, through_month, sources, territory.
 
 with
 
 appeals as (
 
-    select * from marts.fct_appeals
+    select * from marts.agg_appeal_profile_monthly
 
     where source_code = any(%(sources)s)
         and (
@@ -43,26 +44,26 @@ counted as (
 
     select
         coalesce(appeals.origin_code, 'unknown') as origin_code,
-        count(*) filter (
-            where periods.period_year = %(year)s and extract(quarter from appeals.received_date) = 1
+        sum(appeals.appeals) filter (
+            where periods.period_year = %(year)s and extract(quarter from appeals.month_start) = 1
         ) as q1,
-        count(*) filter (
-            where periods.period_year = %(year)s and extract(quarter from appeals.received_date) = 2
+        sum(appeals.appeals) filter (
+            where periods.period_year = %(year)s and extract(quarter from appeals.month_start) = 2
         ) as q2,
-        count(*) filter (
-            where periods.period_year = %(year)s and extract(quarter from appeals.received_date) = 3
+        sum(appeals.appeals) filter (
+            where periods.period_year = %(year)s and extract(quarter from appeals.month_start) = 3
         ) as q3,
-        count(*) filter (
-            where periods.period_year = %(year)s and extract(quarter from appeals.received_date) = 4
+        sum(appeals.appeals) filter (
+            where periods.period_year = %(year)s and extract(quarter from appeals.month_start) = 4
         ) as q4,
-        count(*) filter (where periods.period_year = %(year)s) as year_total,
-        count(*) filter (where periods.period_year = %(compare_year)s) as compare_total
+        sum(appeals.appeals) filter (where periods.period_year = %(year)s) as year_total,
+        sum(appeals.appeals) filter (where periods.period_year = %(compare_year)s) as compare_total
 
     from appeals
 
     inner join periods
-        on appeals.received_date >= periods.period_start
-        and appeals.received_date < periods.period_end
+        on appeals.month_start >= periods.period_start
+        and appeals.month_start < periods.period_end
 
     group by 1
 

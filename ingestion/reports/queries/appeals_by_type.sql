@@ -2,14 +2,15 @@
 -- периодом другого года.
 -- Appeals of the report period by type, their share of the period's appeals, the same months of the comparison
 -- year and the change; every type is listed, also when it has no appeals. ПОС records are `statement`
--- (59-ФЗ) or `other`. Read from the facts: the aggregates do not hold the type.
+-- (59-ФЗ) or `other`. Read from the monthly appeal profile aggregate (agg_appeal_profile_monthly), which holds
+-- the type.
 -- Параметры / parameters: year, compare_year, through_month, sources, territory.
 
 with
 
 appeals as (
 
-    select * from marts.fct_appeals
+    select * from marts.agg_appeal_profile_monthly
 
     where source_code = any(%(sources)s)
         and (
@@ -42,14 +43,14 @@ counted as (
 
     select
         appeals.appeal_type,
-        count(*) filter (where periods.period_year = %(year)s) as year_total,
-        count(*) filter (where periods.period_year = %(compare_year)s) as compare_total
+        sum(appeals.appeals) filter (where periods.period_year = %(year)s) as year_total,
+        sum(appeals.appeals) filter (where periods.period_year = %(compare_year)s) as compare_total
 
     from appeals
 
     inner join periods
-        on appeals.received_date >= periods.period_start
-        and appeals.received_date < periods.period_end
+        on appeals.month_start >= periods.period_start
+        and appeals.month_start < periods.period_end
 
     group by appeals.appeal_type
 

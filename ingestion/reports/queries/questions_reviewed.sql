@@ -4,7 +4,7 @@
 -- period's questions, the same months of the comparison year and the change. A question counts in every line
 -- whose flag it has; «Всего вопросов» is the base of the shares. The reviewed lines come from the monthly
 -- question aggregate; «поставлено на контроль» is an appeal's flag: the questions of the appeals on control,
--- from the appeal facts (question_count).
+-- from the monthly appeal profile aggregate (agg_appeal_profile_monthly: `questions` where on_control).
 -- Параметры / parameters: year, compare_year, through_month, sources, territory.
 
 with
@@ -23,7 +23,7 @@ questions as (
 
 appeals as (
 
-    select * from marts.fct_appeals
+    select * from marts.agg_appeal_profile_monthly
 
     where source_code = any(%(sources)s)
         and (
@@ -90,13 +90,13 @@ on_control as (
     select
         periods.period_year,
         'on_control' as line_code,
-        appeals.question_count as questions
+        appeals.questions
 
     from appeals
 
     inner join periods
-        on appeals.received_date >= periods.period_start
-        and appeals.received_date < periods.period_end
+        on appeals.month_start >= periods.period_start
+        and appeals.month_start < periods.period_end
 
 ),
 
