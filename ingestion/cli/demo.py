@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from pathlib import Path
 
 import psycopg
 import typer
@@ -11,6 +12,7 @@ import typer
 from ingestion.cli.warehouse import bring_up, status
 from ingestion.generate import generate
 from ingestion.settings import load_settings
+from ingestion.warehouse.connection import with_user
 
 SAMPLE_TERRITORIES = ("87725000", "03709000", "69701000")  # Ухта, Горячий Ключ, Томск
 SAMPLE_SEED = 2024
@@ -32,6 +34,26 @@ def mart_counts(dsn: str) -> list[tuple[str, int, int]]:
             "select a.source_code, count(*), sum(a.question_count) from marts.fct_appeals a"
             " group by a.source_code order by a.source_code"
         ).fetchall()
+
+
+def sample_report(dsn: str, out_dir: Path) -> tuple[Path, str, int] | None:
+    """The HTML report of the municipality with most register appeals, for the latest year, built as the
+    read-only ``analyst`` role (as an analyst would): its path, ОКТМО and year; None without register data."""
+    from ingestion.reports.build import build_report
+    from ingestion.reports.render import render_html
+
+    with psycopg.connect(dsn) as conn:
+        found = conn.execute(
+            "select oktmo, extract(year from max(received_date))::int from marts.fct_appeals"
+            " where source_code = 'register' and oktmo is not null group by oktmo order by count(*) desc limit 1"
+        ).fetchone()
+    if found is None:
+        return None
+    oktmo, year = found
+    report = build_report(with_user(dsn, "analyst"), territory=oktmo, year=year)
+    path = out_dir / f"report-{oktmo}-{year}.html"
+    path.write_text(render_html(report), encoding="utf-8")
+    return path, oktmo, year
 
 
 def demo(
@@ -71,6 +93,13 @@ def demo(
         typer.echo(f"  raw {feed:<14} {files:>4} files  {loaded:>8} rows  {quarantined:>5} quarantined")
     for source, appeals, questions in mart_counts(dsn):
         typer.echo(f"  marts.fct_appeals  {source:<9} {appeals:>8} appeals {questions:>8} questions")
+    made = sample_report(dsn, landing.parent) if runs.ok else None
+    if made:
+        path, oktmo, year = made
+        typer.echo(f"\nA report, as the analyst role: {path}")
+        typer.echo(
+            f"  (appeals report --territory {oktmo} --period {year} --out report.html; also .xlsx, .md)"
+        )
     typer.echo("")
     status()
     typer.echo(
