@@ -90,7 +90,7 @@ def published(warehouse_factory, tmp_path_factory: pytest.TempPathFactory) -> Pu
     return Published(warehouse, warehouse.dsn)
 
 
-def as_role(dsn: str, role: str, statement: str, params: object = None) -> list[tuple]:
+def as_role(dsn: str, role: str, statement: str | sql.Composable, params: object = None) -> list[tuple]:
     """A query run on a connection of ``role`` itself."""
     with psycopg.connect(with_user(dsn, role)) as conn:
         return conn.execute(statement, params).fetchall()
@@ -106,6 +106,11 @@ def owner_count(dsn: str, table: str, oktmo: str | None) -> int:
             ).format(sql.Identifier(table)),
             {"code": oktmo},
         ).fetchone()[0]
+
+
+def count_of(schema: str, table: str) -> sql.Composed:
+    """``select count(*)`` of one table, its name quoted as an identifier."""
+    return sql.SQL("select count(*) from {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
 
 
 def drop_role(dsn: str, role: str) -> None:
@@ -124,7 +129,7 @@ def municipal(published: Published) -> Iterator[str]:
 @pytest.mark.parametrize("role", ["analyst", "bi"])
 def test_readers_see_every_row_of_marts_and_nothing_else(published: Published, role: str) -> None:
     for table in TERRITORY_MARTS:
-        (seen,) = as_role(published.dsn, role, f"select count(*) from marts.{table}")[0]
+        (seen,) = as_role(published.dsn, role, count_of("marts", table))[0]
         assert seen == owner_count(published.dsn, table, None) > 0, table
     with psycopg.connect(with_user(published.dsn, role)) as conn:
         visible = {
@@ -143,7 +148,7 @@ def test_readers_see_every_row_of_marts_and_nothing_else(published: Published, r
     assert writable == 0
     for schema, table in [("raw", "register_rows"), ("audit", "load_batches"), ("marts_next", "fct_appeals")]:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            as_role(published.dsn, role, f"select 1 from {schema}.{table} limit 1")
+            as_role(published.dsn, role, count_of(schema, table))
 
 
 def test_loader_and_transformer_alone_read_raw(published: Published) -> None:
@@ -162,7 +167,7 @@ def test_municipal_analyst_sees_only_its_municipality(published: Published, muni
     created, made = access.grant(published.dsn, municipal, [TOMSK])
     assert created and made[0].level == "municipality" and made[0].territories >= 1
     for table in TERRITORY_MARTS:
-        (seen,) = as_role(published.dsn, municipal, f"select count(*) from marts.{table}")[0]
+        (seen,) = as_role(published.dsn, municipal, count_of("marts", table))[0]
         assert seen == owner_count(published.dsn, table, TOMSK) > 0, table
         assert seen < owner_count(published.dsn, table, None), table
     oktmo = as_role(published.dsn, municipal, "select distinct oktmo from marts.fct_appeals")
