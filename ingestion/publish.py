@@ -11,13 +11,22 @@ leaves ``marts`` exactly as it was; the attempt is recorded in ``audit.publicati
 Why this and not a copy: docs/decisions/0002-publish-by-schema-swap.md.
 
 The candidate is rebuilt from scratch (``--full-refresh``) when it cannot be trusted to be a published
-state plus new batches: after an attempt that failed (the candidate holds an unpublished build) and when a
+state plus new batches: after an attempt that failed (the candidate holds an unpublished build), when a
 batch was validated after a newer one had been published (incremental models read batches newer than
-their newest one).
+their newest one), and when the dbt project (models, macros, tests, seeds) changed since the candidate was
+built (its incremental tables hold rows the old models made).
+
+Otherwise the build is the nightly one, and costs what the night brought, not what the history holds:
+the incremental facts and monthly aggregates take the new batches (dbt var ``since_batch``: the newest
+batch the candidate's facts held), the dbt tests of the batch-fed models and facts check those rows only
+(``dbt_project/macros/new_rows.sql``), the seeds are not reloaded and the unit tests not re-run (the project
+is the one they passed with), and the mart suites check the new fact rows and the whole-table totals
+(``ingestion.quality.marts_gate``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -26,7 +35,9 @@ from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
+from ingestion.settings import load_settings
 from ingestion.transform import DbtError, DbtResult
 from ingestion.transform import build as dbt_build
 from ingestion.warehouse.migrate import migrate
@@ -129,11 +140,14 @@ def _attempt(
     ceiling = conn.execute(
         "select max(batch_id) from audit.load_batches where status in ('validated', 'published')"
     ).fetchone()[0]
-    reason = "requested" if full_refresh else _full_refresh_reason(conn)
+    project = dbt_project_digest()
+    reason = "requested" if full_refresh else _full_refresh_reason(conn, project)
+    since = None if reason else _newest_fact_batch(conn, CANDIDATE_SCHEMA)
     previous = _appeals(conn, PUBLISHED_SCHEMA)
     publication_id = conn.execute(
-        "insert into audit.publications (full_refresh, batch_ceiling) values (%s, %s) returning publication_id",
-        [reason is not None, ceiling],
+        "insert into audit.publications (full_refresh, batch_ceiling, details) values (%s, %s, %s)"
+        " returning publication_id",
+        [reason is not None, ceiling, Jsonb({"dbt_project_sha256": project, "since_batch": since})],
     ).fetchone()[0]
     result = PublishResult(
         publication_id=publication_id,
@@ -147,14 +161,18 @@ def _attempt(
     try:
         say(
             f"dbt build into {CANDIDATE_SCHEMA} (batches up to {ceiling}"
-            + (f"; from scratch: {reason}" if reason else "; incremental")
+            + (f"; from scratch: {reason}" if reason else f"; incremental: batches after {since}")
             + ")"
         )
+        variables: dict[str, object] = {"marts_schema": CANDIDATE_SCHEMA, "batch_ceiling": ceiling or 0}
+        if since is not None:
+            variables["since_batch"] = since
         try:
             result.dbt = dbt_build(
                 dsn,
-                variables={"marts_schema": CANDIDATE_SCHEMA, "batch_ceiling": ceiling or 0},
+                variables=variables,
                 full_refresh=reason is not None,
+                exclude=NIGHTLY_EXCLUDE if _published_with(conn, project) and not reason else (),
             )
         except DbtError as error:
             return _failed(conn, result, f"the dbt build or a dbt test failed — {_first_lines(str(error))}")
@@ -164,7 +182,7 @@ def _attempt(
         from ingestion.quality.marts_gate import validate_marts
 
         try:
-            result.marts_check = validate_marts(dsn, CANDIDATE_SCHEMA, gate=gate)
+            result.marts_check = validate_marts(dsn, CANDIDATE_SCHEMA, gate=gate, since_batch=since)
         except GateError as error:  # a check that could not run: a broken build or deployment
             return _failed(conn, result, f"a mart suite could not run — {error}")
         say(f"mart suites: {result.marts_check.summary()}")
@@ -181,7 +199,7 @@ def _attempt(
         raise
 
 
-def _full_refresh_reason(conn: psycopg.Connection) -> str | None:
+def _full_refresh_reason(conn: psycopg.Connection, project: str) -> str | None:
     """Why the candidate cannot be built incrementally, or None when it can."""
     last = conn.execute(
         "select publication_id, status from audit.publications order by publication_id desc limit 1"
@@ -194,7 +212,54 @@ def _full_refresh_reason(conn: psycopg.Connection) -> str | None:
     ).fetchone()[0]
     if late is not None:
         return f"batch {late} was validated after newer batches had been published"
+    # the candidate is the copy the last swap took out: built by the publication before the last one
+    built_by = conn.execute(
+        "select publication_id, details ->> 'dbt_project_sha256' from audit.publications"
+        " where status = 'published' order by publication_id desc offset 1 limit 1"
+    ).fetchone()
+    if built_by is not None and built_by[1] != project:
+        return f"the dbt project changed since publication {built_by[0]} built the candidate"
     return None
+
+
+NIGHTLY_EXCLUDE = ("resource_type:seed", "resource_type:unit_test")
+"""What an incremental build leaves out when the last publication was built by the same project: the seeds
+(that build loaded them) and the unit tests (they passed)."""
+
+
+def _published_with(conn: psycopg.Connection, project: str) -> bool:
+    """Whether the latest published build was made by this dbt project (digest)."""
+    row = conn.execute(
+        "select details ->> 'dbt_project_sha256' from audit.publications where status = 'published'"
+        " order by publication_id desc limit 1"
+    ).fetchone()
+    return row is not None and row[0] == project
+
+
+_PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "tests", "seeds")
+
+
+def dbt_project_digest() -> str:
+    """sha256 of the dbt project's sources (``dbt_project.yml``, models, macros, tests, seeds): a build with
+    another digest may not extend tables an older project built."""
+    root = load_settings().dbt_project_dir
+    digest = hashlib.sha256()
+    for part in _PROJECT_PARTS:
+        path = root / part
+        files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _newest_fact_batch(conn: psycopg.Connection, schema: str) -> int | None:
+    """The newest load batch in ``schema``'s appeal facts (None without them): the nightly build takes and
+    checks the batches after it."""
+    if conn.execute("select to_regclass(%s)", [f"{schema}.fct_appeals"]).fetchone()[0] is None:
+        return None
+    return conn.execute(
+        sql.SQL("select max(loaded_batch_id) from {}.fct_appeals").format(sql.Identifier(schema))
+    ).fetchone()[0]
 
 
 def _appeals(conn: psycopg.Connection, schema: str) -> int | None:

@@ -125,12 +125,16 @@ def build(
     *,
     variables: Mapping[str, object] | None = None,
     full_refresh: bool = False,
+    exclude: Sequence[str] = (),
 ) -> DbtResult:
     """``dbt build``: seeds, models and their tests, in dependency order; raises :class:`DbtError` on failure.
 
-    ``variables`` become ``--vars`` (e.g. ``{"marts_schema": "marts_next"}``: see ingestion/publish.py).
+    ``variables`` become ``--vars`` (e.g. ``{"marts_schema": "marts_next"}``: see ingestion/publish.py);
+    ``select`` and ``exclude`` are dbt node selectors.
     """
-    args = ["build"] + (["--select", *select] if select else [])
+    args = (
+        ["build"] + (["--select", *select] if select else []) + (["--exclude", *exclude] if exclude else [])
+    )
     if variables:
         args += ["--vars", json.dumps(dict(variables))]
     if full_refresh:

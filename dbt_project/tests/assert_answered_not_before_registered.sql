@@ -7,7 +7,7 @@ select
     answered_at,
     is_answered_before_registered
 
-from {{ ref('fct_appeals') }}
+from {{ new_rows(ref('fct_appeals')) }} as appeals_checked
 
 where answered_at < registered_at
     and not is_answered_before_registered

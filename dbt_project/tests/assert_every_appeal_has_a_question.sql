@@ -4,7 +4,7 @@ with
 
 appeals as (
 
-    select * from {{ ref('fct_appeals') }}
+    select * from {{ new_rows(ref('fct_appeals')) }} as appeals_checked
 
 ),
 
@@ -16,7 +16,7 @@ questions as (
         min(question_no) as first_no,
         max(question_no) as last_no
 
-    from {{ ref('fct_appeal_questions') }}
+    from {{ new_rows(ref('fct_appeal_questions')) }} as questions_checked
 
     group by appeal_id
 

@@ -5,13 +5,13 @@ with
 
 appeals as (
 
-    select * from {{ ref('fct_appeals') }}
+    select * from {{ new_rows(ref('fct_appeals')) }} as appeals_checked
 
 ),
 
 questions as (
 
-    select * from {{ ref('fct_appeal_questions') }}
+    select * from {{ new_rows(ref('fct_appeal_questions')) }} as questions_checked
 
 ),
 

@@ -4,7 +4,7 @@ with
 
 appeals as (
 
-    select * from {{ ref('fct_appeals') }}
+    select * from {{ new_rows(ref('fct_appeals')) }} as appeals_checked
 
 ),
 
@@ -12,7 +12,7 @@ questions as (
 
     select appeal_id, count(*) as questions
 
-    from {{ ref('fct_appeal_questions') }}
+    from {{ new_rows(ref('fct_appeal_questions')) }} as questions_checked
 
     group by appeal_id
 

@@ -5,4 +5,4 @@
 
 {{ config(severity='warn') }}
 
-select * from {{ ref('int_unmapped_source_values') }}
+select * from {{ new_rows(ref('int_unmapped_source_values')) }} as unmapped_checked

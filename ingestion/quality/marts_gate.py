@@ -11,6 +11,14 @@ schema they are pointed at, and the queries across marts (totals, the questions 
 marts of that same schema. The publish guard compares the schema's ``fct_appeals`` with the published
 ``marts.fct_appeals``.
 
+After a nightly (incremental) build, ``since_batch`` is the newest batch the candidate's facts held before
+it: views of the fact rows of newer batches (schema ``marts_new_rows``, migration V008) go first on the
+search_path, so the row checks of ``fct_appeals`` and ``fct_appeal_questions`` (keys, codes, references,
+questions of every appeal) look at the night's rows — every row the build added or replaced — and cost what
+the night brought. The totals (aggregates against the facts) and the publish guard read the whole tables of
+the schema (the setting ``appeals.checked_schema``), and so do the checks of the aggregates and dimensions.
+A night that brought no fact rows is checked on the whole tables.
+
 ``Checkpoint.run()`` does not raise when data is bad: the results are read and decided by severity, as the
 feed gate does (``error`` checks that fail stop the publication; ``warning`` checks are reported). A check
 that could not run (a missing mart or column, a broken query) raises :class:`GateError`. The results go to
@@ -30,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import psycopg
+from psycopg import sql
 
 from ingestion.quality import build
 from ingestion.quality.gate import GateError, exception_message, sqlalchemy_url
@@ -44,6 +53,9 @@ log = logging.getLogger(__name__)
 EXAMPLE_ROWS = 20
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _RUNS = itertools.count(1)
+NEW_ROWS_SCHEMA = "marts_new_rows"
+NEW_ROWS_FACTS = ("fct_appeals", "fct_appeal_questions")
+"""The facts whose row checks a nightly run restricts to the night's rows (by ``loaded_batch_id``)."""
 
 
 @dataclass
@@ -58,10 +70,14 @@ class MartGateResult:
     seconds: float = 0.0
     appeals: int | None = None
     """Rows of the schema's ``fct_appeals``."""
+    since_batch: int | None = None
+    """When set, the facts' row checks looked at the rows of batches after this one only."""
 
     def summary(self) -> str:
         """One line for people: did the marts pass, and why not."""
         head = f"{'passed' if self.passed else 'failed':<6} marts in {self.schema}: {self.checks} checks"
+        if self.since_batch is not None:
+            head += f" (fact rows of batches after {self.since_batch})"
         if self.appeals is not None:
             head += f", {self.appeals} appeals"
         if self.failures:
@@ -79,11 +95,14 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def validate_marts(dsn: str, schema: str, *, gate: QualityGate | None = None) -> MartGateResult:
+def validate_marts(
+    dsn: str, schema: str, *, gate: QualityGate | None = None, since_batch: int | None = None
+) -> MartGateResult:
     """Run the mart suites on the marts in ``schema``; see the module docstring.
 
-    Pass ``gate`` to reuse its loaded GX context (loading one takes seconds). Raises :class:`GateError`
-    when the schema or one of its marts is missing, or a check could not run.
+    Pass ``gate`` to reuse its loaded GX context (loading one takes seconds), and ``since_batch`` after an
+    incremental build to check the facts' new rows only. Raises :class:`GateError` when the schema or one
+    of its marts is missing, or a check could not run.
     """
     started = time.monotonic()
     if not _SCHEMA_NAME.match(schema):
@@ -99,12 +118,22 @@ def validate_marts(dsn: str, schema: str, *, gate: QualityGate | None = None) ->
         raise GateError(f"the GX project has no checkpoint {build.MARTS_CHECKPOINT}: {error}") from error
 
     datasource = gate.datasource
-    _point_at(datasource, dsn, schema)
-    try:
-        outcomes, checks, appeals = _run(checkpoint, schema)
-    finally:
-        with contextlib.suppress(Exception):  # nothing to release
-            datasource.get_execution_engine().engine.dispose()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        scoped = since_batch is not None and _show_new_rows(conn, schema, since_batch)
+        try:
+            _point_at(datasource, dsn, schema, new_rows=scoped)
+            try:
+                outcomes, checks, appeals = _run(checkpoint, schema)
+            finally:
+                with contextlib.suppress(Exception):  # nothing to release
+                    datasource.get_execution_engine().engine.dispose()
+            if scoped:  # the row count GX saw is the night's
+                appeals = conn.execute(
+                    sql.SQL("select count(*) from {}.fct_appeals").format(sql.Identifier(schema))
+                ).fetchone()[0]
+        finally:
+            if scoped:
+                _drop_new_rows(conn)
     if gate.data_docs:
         gate.build_data_docs()
     failures = [o for o in outcomes if o.rejects]
@@ -115,10 +144,37 @@ def validate_marts(dsn: str, schema: str, *, gate: QualityGate | None = None) ->
         warnings=[o for o in outcomes if not o.rejects],
         checks=checks,
         appeals=appeals,
+        since_batch=since_batch if scoped else None,
         seconds=time.monotonic() - started,
     )
     log.info("%s", result.summary())
     return result
+
+
+def _show_new_rows(conn: psycopg.Connection, schema: str, since_batch: int) -> bool:
+    """Views of the facts' rows of batches after ``since_batch``, in ``marts_new_rows``; False (and no
+    views) when there are none."""
+    facts = sql.Identifier(schema, "fct_appeals")
+    if conn.execute(
+        sql.SQL("select not exists (select from {} where loaded_batch_id > %s)").format(facts), [since_batch]
+    ).fetchone()[0]:
+        return False
+    with conn.transaction():
+        for fact in NEW_ROWS_FACTS:
+            conn.execute(
+                sql.SQL("create or replace view {} as select * from {} where loaded_batch_id > {}").format(
+                    sql.Identifier(NEW_ROWS_SCHEMA, fact),
+                    sql.Identifier(schema, fact),
+                    sql.Literal(since_batch),
+                )
+            )
+    return True
+
+
+def _drop_new_rows(conn: psycopg.Connection) -> None:
+    """The views go: the facts' tables are dropped and renamed by the next builds."""
+    for fact in NEW_ROWS_FACTS:
+        conn.execute(sql.SQL("drop view if exists {}").format(sql.Identifier(NEW_ROWS_SCHEMA, fact)))
 
 
 def _require_marts(dsn: str, schema: str) -> None:
@@ -139,17 +195,19 @@ def _require_marts(dsn: str, schema: str) -> None:
         raise GateError(f"schema {schema} lacks mart(s) {', '.join(missing)}: were the marts built there?")
 
 
-def _point_at(datasource: Any, dsn: str, schema: str) -> None:
-    """Connections of the GX data source see ``schema`` first.
+def _point_at(datasource: Any, dsn: str, schema: str, *, new_rows: bool = False) -> None:
+    """Connections of the GX data source see ``schema`` first (after the night's new fact rows, with
+    ``new_rows``), and name it in ``appeals.checked_schema`` for the totals.
 
     A new application name per run changes the connection arguments, so GX builds a new engine and with it
     a new metric cache: GX names a whole-table batch by its asset only, so a cache kept across runs would
     answer for marts checked before (another schema, or this one before a rebuild).
     """
     datasource.connection_string = sqlalchemy_url(dsn)
+    path = f"{NEW_ROWS_SCHEMA},{schema}" if new_rows else schema
     datasource.kwargs = {
         "connect_args": {
-            "options": f"-c search_path={schema},public",
+            "options": f"-c search_path={path},public -c appeals.checked_schema={schema}",
             "application_name": f"appeals mart suites: {schema} ({next(_RUNS)})",
         }
     }

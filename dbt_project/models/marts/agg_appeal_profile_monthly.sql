@@ -6,6 +6,10 @@
 
 {{
     config(
+        materialized='incremental',
+        unique_key='month_start',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
         post_hook="{{ restrict_to_granted_territories() }}",
         indexes=[
             {'columns': ['month_start']},
@@ -18,7 +22,11 @@ with
 
 appeals as (
 
-    select * from {{ ref('fct_appeals') }}
+    select * from {{ ref('fct_appeals') }} as appeals
+
+    {% if is_incremental() %}
+    where {{ in_changed_months('appeals.received_date', ref('fct_appeals')) }}
+    {% endif %}
 
 ),
 

@@ -4,6 +4,10 @@
 
 {{
     config(
+        materialized='incremental',
+        unique_key='month_start',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
         post_hook="{{ restrict_to_granted_territories() }}",
         indexes=[
             {'columns': ['month_start']},
@@ -16,7 +20,11 @@ with
 
 questions as (
 
-    select * from {{ ref('fct_appeal_questions') }}
+    select * from {{ ref('fct_appeal_questions') }} as questions
+
+    {% if is_incremental() %}
+    where {{ in_changed_months('questions.received_date', ref('fct_appeals')) }}
+    {% endif %}
 
 ),
 

@@ -13,7 +13,9 @@
         on_schema_change='append_new_columns',
         pre_hook="{{ delete_excluded_appeals('loaded_batch_id') }}",
         post_hook="{{ restrict_to_granted_territories() }}",
+        meta={'new_rows_column': 'loaded_batch_id'},
         indexes=[
+            {'columns': ['loaded_batch_id']},
             {'columns': ['appeal_id', 'question_no'], 'unique': true},
             {'columns': ['received_date']},
             {'columns': ['topic_code']},

@@ -11,7 +11,9 @@
         on_schema_change='append_new_columns',
         pre_hook="{{ delete_excluded_appeals('loaded_batch_id') }}",
         post_hook="{{ restrict_to_granted_territories() }}",
+        meta={'new_rows_column': 'loaded_batch_id'},
         indexes=[
+            {'columns': ['loaded_batch_id']},
             {'columns': ['received_date']},
             {'columns': ['territory_key']},
             {'columns': ['oktmo', 'received_date desc', 'appeal_id']},
