@@ -23,7 +23,7 @@ questions as (
     select * from {{ ref('fct_appeal_questions') }} as questions
 
     {% if is_incremental() %}
-    where {{ in_changed_months('questions.received_date', ref('fct_appeals')) }}
+    where {{ in_changed_months('questions.received_date', ref('fct_appeal_questions')) }}
     {% endif %}
 
 ),

@@ -4,46 +4,9 @@
 
 with
 
-appeals as (
-
-    select * from {{ ref('int_appeals_current') }}
-
-),
-
-questions as (
-
-    select * from {{ ref('int_appeal_questions_current') }}
-
-),
-
 findings as (
 
-    select source_code, 'topic' as kind, source_category as value_as_written, appeal_id, batch_id
-    from appeals
-    where source_code in ('pos', 'incident') and not is_topic_mapped
-
-    union all
-
-    select source_code, 'result' as kind, source_result_as_written as value_as_written, appeal_id, batch_id
-    from appeals
-    where source_code in ('pos', 'incident') and final_result_code is null
-
-    union all
-
-    select
-        source_code,
-        case source_code when 'pos' then 'organization' else 'municipality' end as kind,
-        source_place as value_as_written,
-        appeal_id,
-        batch_id
-    from appeals
-    where source_code in ('pos', 'incident') and territory_oktmo is null
-
-    union all
-
-    select 'register' as source_code, 'topic' as kind, topic_code_as_written as value_as_written, appeal_id, batch_id
-    from questions
-    where topic_code_as_written is not null and not is_topic_mapped
+    select * from {{ ref('int_unmapped_source_findings') }}
 
 ),
 
