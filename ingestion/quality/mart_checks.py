@@ -42,6 +42,10 @@ MARTS = (
     "agg_appeals_monthly",
     "agg_questions_monthly",
     "agg_appeal_profile_monthly",
+    "agg_question_topics_monthly",
+    "agg_personal_reception_monthly",
+    "agg_appeal_outcomes_monthly",
+    "agg_incident_response_monthly",
     "dim_territory",
     "dim_topic",
     "dim_date",
@@ -85,6 +89,7 @@ VOCABULARIES: dict[str, Vocabulary] = {
         name: Vocabulary("code_labels", "code", name)
         for name in ("origin_code", "appeal_type", "form", "satisfaction")
     },
+    "received_by": Vocabulary("code_labels", "code", "received_by"),
 }
 """The code vocabularies of the marts, read from the label seeds dbt builds the dimensions from."""
 
@@ -222,6 +227,35 @@ MART_CHECKS: tuple[MartCheck, ...] = (
     MartCheck("agg_appeal_profile_monthly", "appeals", "sums_to",        ERROR,   None, "fct_appeals"),
     MartCheck("agg_appeal_profile_monthly", "territory_key", "references", ERROR, None, "dim_territory.territory_key"),
     MartCheck("agg_appeal_profile_monthly", "source_code", "known_code", ERROR,   None, "sources"),
+
+    # ---- agg_question_topics_monthly: questions by classifier question (the top questions table) ------------
+    MartCheck("agg_question_topics_monthly", TABLE, "not_empty",         ERROR),
+    MartCheck("agg_question_topics_monthly", "questions", "sums_to",     ERROR,   None, "fct_appeal_questions"),
+    MartCheck("agg_question_topics_monthly", "territory_key", "references", ERROR, None, "dim_territory.territory_key"),
+    MartCheck("agg_question_topics_monthly", "question_code", "references", ERROR, None, "dim_topic.topic_code"),
+    MartCheck("agg_question_topics_monthly", "source_code", "known_code", ERROR,  None, "sources"),
+
+    # ---- agg_personal_reception_monthly: register appeals received in person (a part of the facts) ---------
+    # not_empty warns: a warehouse without personal reception appeals is legitimate, though unusual
+    MartCheck("agg_personal_reception_monthly", TABLE, "not_empty",      WARNING),
+    MartCheck("agg_personal_reception_monthly", "territory_key", "references", ERROR, None,
+              "dim_territory.territory_key"),
+    MartCheck("agg_personal_reception_monthly", "channel_code", "known_code", ERROR, None, "channels"),
+    MartCheck("agg_personal_reception_monthly", "received_by", "known_code", ERROR, None, "received_by"),
+
+    # ---- agg_appeal_outcomes_monthly: appeals by 59-ФЗ or not and final result (the ПОС table) -------------
+    MartCheck("agg_appeal_outcomes_monthly", TABLE, "not_empty",         ERROR),
+    MartCheck("agg_appeal_outcomes_monthly", "appeals", "sums_to",       ERROR,   None, "fct_appeals"),
+    MartCheck("agg_appeal_outcomes_monthly", "territory_key", "references", ERROR, None, "dim_territory.territory_key"),
+    MartCheck("agg_appeal_outcomes_monthly", "source_code", "known_code", ERROR,  None, "sources"),
+    MartCheck("agg_appeal_outcomes_monthly", "final_result_code", "known_code", ERROR, None, "results"),
+
+    # ---- agg_incident_response_monthly: incidents by network, result and response time (a part of the facts) -
+    # not_empty warns: a warehouse without the incident feed is legitimate
+    MartCheck("agg_incident_response_monthly", TABLE, "not_empty",       WARNING),
+    MartCheck("agg_incident_response_monthly", "territory_key", "references", ERROR, None,
+              "dim_territory.territory_key"),
+    MartCheck("agg_incident_response_monthly", "final_result_code", "known_code", ERROR, None, "results"),
 
     # ---- the dimensions ---------------------------------------------------------------------------------------
     *_dimension("dim_territory", "territory_key", None, UNKNOWN_TERRITORY),

@@ -33,6 +33,10 @@ TERRITORY_MARTS = [
     "agg_appeals_monthly",
     "agg_questions_monthly",
     "agg_appeal_profile_monthly",
+    "agg_question_topics_monthly",
+    "agg_personal_reception_monthly",
+    "agg_appeal_outcomes_monthly",
+    "agg_incident_response_monthly",
 ]
 
 # Personal data the sources carry (names, phones, e-mails, addresses): none of it may reach marts.
@@ -124,6 +128,28 @@ def municipal(published: Published) -> Iterator[str]:
     name = f"mo_test_{uuid.uuid4().hex[:10]}"
     yield name
     drop_role(published.dsn, name)
+
+
+def test_every_mart_with_a_territory_is_tested_here(published: Published) -> None:
+    """A mart with territory_key is in TERRITORY_MARTS, so the tests below check its row-level security."""
+    with psycopg.connect(published.dsn) as conn:
+        with_territory = {
+            name
+            for (name,) in conn.execute(
+                "select table_name from information_schema.columns"
+                " where table_schema = 'marts' and column_name = 'territory_key'"
+                " and table_name <> 'dim_territory'"
+            )
+        }
+        secured = {
+            name
+            for (name,) in conn.execute(
+                "select c.relname from pg_class as c join pg_namespace as n on n.oid = c.relnamespace"
+                " where n.nspname = 'marts' and c.relrowsecurity"
+            )
+        }
+    assert with_territory == set(TERRITORY_MARTS)
+    assert with_territory <= secured
 
 
 @pytest.mark.parametrize("role", ["analyst", "bi"])

@@ -167,6 +167,10 @@ def test_a_small_loss_of_published_appeals_is_a_warning(
         "update agg_appeal_profile_monthly"
         " set appeals = appeals - 2, questions = questions - (select n from gone_questions)"
         " where ctid = (select min(ctid) from agg_appeal_profile_monthly)",
+        "update agg_question_topics_monthly set questions = questions - (select n from gone_questions)"
+        " where ctid = (select min(ctid) from agg_question_topics_monthly)",
+        "update agg_appeal_outcomes_monthly set appeals = appeals - 2"
+        " where ctid = (select min(ctid) from agg_appeal_outcomes_monthly)",
     )
 
     result = validate_marts(built.dsn, schema, gate=gate)

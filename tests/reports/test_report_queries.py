@@ -600,6 +600,10 @@ def settlement(built_year: Built) -> Iterator[tuple[psycopg.Connection, str]]:
             ("agg_appeals_monthly", "month_start"),
             ("agg_questions_monthly", "month_start"),
             ("agg_appeal_profile_monthly", "month_start"),
+            ("agg_question_topics_monthly", "month_start"),
+            ("agg_personal_reception_monthly", "month_start"),
+            ("agg_appeal_outcomes_monthly", "month_start"),
+            ("agg_incident_response_monthly", "month_start"),
         ]:
             statement = move.format(table=sql.Identifier(table), day=sql.Identifier(day))
             assert connection.execute(statement, {"tomsk": TOMSK}).rowcount > 0, table

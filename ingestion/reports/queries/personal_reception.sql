@@ -1,7 +1,9 @@
 -- Личный прием: обращения и вопросы по тому, кто вел прием, и разделам классификатора.
 -- Register appeals received at personal (and field) reception in the report period (January to through_month
 -- of the report year), by who received the applicant (глава, заместитель, специалист) and by classifier
--- section of the questions. Always the register source, whatever the sources parameter says.
+-- section of the questions. Always the register source, whatever the sources parameter says. Read from the
+-- monthly personal reception aggregate (agg_personal_reception_monthly): its appeals are distinct within a
+-- section, and an appeal lives in one month and territory, so their sums are the distinct counts.
 -- Параметры / parameters: year, through_month, territory.
 
 with
@@ -14,34 +16,24 @@ period as (
 
 ),
 
-appeals as (
+reception as (
 
-    select appeals.*
+    select reception.*
 
-    from marts.fct_appeals as appeals
+    from marts.agg_personal_reception_monthly as reception
 
     inner join period
-        on appeals.received_date >= period.period_start
-        and appeals.received_date < period.period_end
+        on reception.month_start >= period.period_start
+        and reception.month_start < period.period_end
 
-    where appeals.source_code = 'register'
-        and appeals.channel_code in ('personal_reception', 'field_reception')
-        and (
-            cast(%(territory)s as text) is null
-            or appeals.territory_key in (select access.territory_keys(%(territory)s))
-        )
+    where cast(%(territory)s as text) is null
+        or reception.territory_key in (select access.territory_keys(%(territory)s))
 
 ),
 
-questions as (
+sections as (
 
-    select * from marts.fct_appeal_questions
-
-),
-
-topics as (
-
-    select * from marts.dim_topic
+    select distinct section_code, section_name from marts.dim_topic
 
 ),
 
@@ -54,22 +46,19 @@ labels as (
 final as (
 
     select
-        coalesce(appeals.received_by, 'unknown') as received_by_code,
+        coalesce(reception.received_by, 'unknown') as received_by_code,
         coalesce(labels.label_ru, 'не указано') as received_by,
-        topics.section_name as section,
-        count(distinct appeals.appeal_id) as appeals,
-        count(*) as questions
+        sections.section_name as section,
+        sum(reception.appeals) as appeals,
+        sum(reception.questions) as questions
 
-    from appeals
+    from reception
 
-    inner join questions
-        on appeals.appeal_id = questions.appeal_id
-
-    inner join topics
-        on questions.topic_code = topics.topic_code
+    left join sections
+        on reception.section_code = sections.section_code
 
     left join labels
-        on appeals.received_by = labels.code
+        on reception.received_by = labels.code
 
     group by 1, 2, 3
 

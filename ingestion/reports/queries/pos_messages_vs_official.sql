@@ -1,7 +1,8 @@
 -- Платформа обратной связи: сообщения и обращения по 59-ФЗ по кварталам, с результатами, и «Итого».
 -- ПОС records of the report period (January to through_month of the report year) by quarter: messages vs
 -- 59-ФЗ appeals, their share, and outcomes; every quarter of the period is listed (also when empty), then an
--- «Итого» line. Always the ПОС source, whatever the sources parameter says.
+-- «Итого» line. Always the ПОС source, whatever the sources parameter says. Read from the monthly appeal
+-- outcome aggregate (agg_appeal_outcomes_monthly): appeals by 59-ФЗ or not and final result, overdue, ratings.
 -- Параметры / parameters: year, through_month, territory.
 
 with
@@ -17,28 +18,28 @@ period as (
 pos as (
 
     select
-        cast(extract(quarter from appeals.received_date) as integer) as quarter,
-        count(*) filter (where not appeals.is_official_appeal) as messages,
-        count(*) filter (where appeals.is_official_appeal) as official_appeals,
-        count(*) as total,
-        count(*) filter (where appeals.final_result_code = 'supported') as solved,
-        count(*) filter (where appeals.final_result_code = 'explained') as explained,
-        count(*) filter (where appeals.final_result_code = 'not_supported') as rejected,
-        count(*) filter (where appeals.final_result_code = 'in_progress') as in_progress,
-        count(*) filter (where appeals.is_overdue) as overdue,
-        sum(appeals.rating) as rating_sum,
-        count(appeals.rating) as ratings
+        cast(extract(quarter from outcomes.month_start) as integer) as quarter,
+        sum(outcomes.appeals) filter (where not outcomes.is_official_appeal) as messages,
+        sum(outcomes.appeals) filter (where outcomes.is_official_appeal) as official_appeals,
+        sum(outcomes.appeals) as total,
+        sum(outcomes.appeals) filter (where outcomes.final_result_code = 'supported') as solved,
+        sum(outcomes.appeals) filter (where outcomes.final_result_code = 'explained') as explained,
+        sum(outcomes.appeals) filter (where outcomes.final_result_code = 'not_supported') as rejected,
+        sum(outcomes.appeals) filter (where outcomes.final_result_code = 'in_progress') as in_progress,
+        sum(outcomes.overdue_appeals) as overdue,
+        sum(outcomes.rating_sum) as rating_sum,
+        sum(outcomes.ratings) as ratings
 
-    from marts.fct_appeals as appeals
+    from marts.agg_appeal_outcomes_monthly as outcomes
 
     inner join period
-        on appeals.received_date >= period.period_start
-        and appeals.received_date < period.period_end
+        on outcomes.month_start >= period.period_start
+        and outcomes.month_start < period.period_end
 
-    where appeals.source_code = 'pos'
+    where outcomes.source_code = 'pos'
         and (
             cast(%(territory)s as text) is null
-            or appeals.territory_key in (select access.territory_keys(%(territory)s))
+            or outcomes.territory_key in (select access.territory_keys(%(territory)s))
         )
 
     group by 1

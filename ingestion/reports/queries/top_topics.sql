@@ -1,7 +1,7 @@
 -- ТОП-N вопросов по классификатору с долей от общего числа вопросов.
 -- The most frequent classifier questions of the report period (January to through_month of the report year;
--- level 4, уточнения roll up to their question), ties at the N-th place all shown. Read from the question
--- facts: the aggregates stop at the theme.
+-- level 4, уточнения roll up to their question), ties at the N-th place all shown. Read from the monthly
+-- question topic aggregate (agg_question_topics_monthly), which holds the rolled-up question.
 -- Параметры / parameters: year, through_month, sources, territory, top_n.
 
 with
@@ -16,13 +16,15 @@ period as (
 
 questions as (
 
-    select questions.topic_code
+    select
+        questions.question_code,
+        questions.questions
 
-    from marts.fct_appeal_questions as questions
+    from marts.agg_question_topics_monthly as questions
 
     inner join period
-        on questions.received_date >= period.period_start
-        and questions.received_date < period.period_end
+        on questions.month_start >= period.period_start
+        and questions.month_start < period.period_end
 
     where questions.source_code = any(%(sources)s)
         and (
@@ -41,13 +43,10 @@ topics as (
 by_question as (
 
     select
-        coalesce(topics.question_code, topics.topic_code) as topic_code,
-        count(*) as questions
+        question_code as topic_code,
+        sum(questions) as questions
 
     from questions
-
-    inner join topics
-        on questions.topic_code = topics.topic_code
 
     group by 1
 
@@ -61,7 +60,8 @@ ranked as (
         named.name as topic,
         named.section_name as section,
         by_question.questions,
-        round(100.0 * by_question.questions / nullif((select count(*) from questions), 0), 1) as share_percent
+        round(100.0 * by_question.questions / nullif((select sum(questions) from questions), 0), 1)
+            as share_percent
 
     from by_question
 
