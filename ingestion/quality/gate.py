@@ -1,15 +1,30 @@
-"""The quality gate: validate a loaded batch with its GX suite and record the outcome.
+"""The quality gate: validate loaded batches with their GX suite and record the outcome per batch.
 
-    validate_pending(dsn)            every batch with status 'loaded', organisations first
+    validate_pending(dsn)            every batch with status 'loaded', organisations first, in groups
     validate_batch(dsn, batch_id)    one batch
 
-Per batch: the feed's checkpoint (``expectations/checkpoints/<feed>_batch_gate.json``) runs its suite as SQL
+One batch: the feed's checkpoint (``expectations/checkpoints/<feed>_batch_gate.json``) runs its suite as SQL
 inside PostgreSQL on exactly that batch: the GX data source connects with ``appeals.batch_id=N`` set, and the
-table assets are the views ``quality.<feed>_batch`` that show the rows of that batch (migration V004). GX
-bundles the row checks into one aggregate over one scan; examples of unexpected values are fetched
+table assets are the views ``quality.<feed>_batch`` that show the rows of that batch (migrations V004, V007).
+GX bundles the row checks into one aggregate over one scan; examples of unexpected values are fetched
 afterwards, only for the checks that found something. Then, in one transaction: the batch's status becomes
 ``validated`` or ``rejected`` (with a readable ``error``), ``details -> 'quality'`` gets a summary, and every
 failed, warned or tolerated check goes to ``audit.validation_results``.
+
+Pending batches: a checkpoint run costs about half a second of GX's own work whatever the batch's size, so
+``validate_pending`` validates the pending batches of a feed and time zone together, one run per group: the
+views show every batch of ``appeals.batch_ids={3,4,5}`` (checks across rows compare rows of one batch only),
+and ``latest_plausible`` is the group's earliest load time plus the margin (stricter than any of its
+batches'). One SQL query counts the rows per batch first: an empty batch is validated alone. When the group
+run finds nothing at all (no failure, warning or tolerated straggler in any check), every batch of it is
+clean on its row checks, exactly as its own run would say. The batch-level checks (volume, extra headers:
+queries on ``audit.load_batches`` for ``quality.gate_batch_id()``, null in a group run) are then run by the
+gate for each batch in turn, the suite's own queries with ``appeals.batch_id`` set, after the batches before
+it are recorded (the volume baseline counts them): a warning is recorded as its own run would record it; an
+error sends the batch to a run of its own. Every batch is recorded as by its own run (``seconds``: its share
+of the group's runs). A group run that finds anything is split in two halves, each validated the same way,
+down to single batches, which are validated and recorded as ``validate_batch`` does — so a bad batch among
+32 costs about 2·log2(32) extra runs, not 32.
 
 ``Checkpoint.run()`` does not raise when data is bad: the gate reads the results and decides by severity.
 The GX context is built once per :class:`QualityGate` (a run), not per batch.
@@ -29,7 +44,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from ingestion.landing import FEED_ORDER
@@ -49,6 +66,8 @@ EARLIEST_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST_DATE_MARGIN = dt.timedelta(days=1)
 """Dates may lie up to a day after the file was loaded: local dates of eastern zones, clocks."""
 EXAMPLE_ROWS = 20
+MAX_GROUP_BATCHES = 200
+"""Batches validated in one checkpoint run at most (their ids go into the connection's options)."""
 _LOCK_CLASS = 0x5147_4154  # "QGAT": one gate run per batch at a time
 
 
@@ -163,6 +182,8 @@ class QualityGate:
         self.checkpoints = {feed: self.context.checkpoints.get(build.checkpoint_name(feed)) for feed in FEEDS}
         self.suites = {feed: self.context.suites.get(build.suite_name(feed)) for feed in FEEDS}
         self._prepared: set[str] = set()
+        self.checkpoint_runs = 0
+        """Checkpoint runs so far (one per group of pending batches that passes, more when groups split)."""
         log.debug("GX context loaded in %.2f s", time.monotonic() - started)
 
     # -- public ----------------------------------------------------------------------------------------
@@ -174,55 +195,182 @@ class QualityGate:
         on_result: Callable[[GateResult], None] | None = None,
     ) -> list[GateResult]:
         """Validate every batch with status ``loaded`` (of ``feeds``, default all): organisations first
-        (others resolve through them). ``on_result`` sees each result as soon as it is recorded."""
+        (others resolve through them), the batches of a feed and time zone in groups (module docstring).
+        ``on_result`` sees each result as soon as it is recorded."""
         self.prepare(dsn)
         with psycopg.connect(dsn, autocommit=True) as conn:
             pending = conn.execute(
-                "select batch_id, feed from audit.load_batches where status = 'loaded'"
-                " and (%(feeds)s::text[] is null or feed = any(%(feeds)s::text[])) order by batch_id",
-                {"feeds": list(feeds) if feeds else None},
+                "select batch_id, feed, coalesce(timezone, %(timezone)s) from audit.load_batches"
+                " where status = 'loaded' and (%(feeds)s::text[] is null or feed = any(%(feeds)s::text[]))"
+                " order by batch_id",
+                {"feeds": list(feeds) if feeds else None, "timezone": default_timezone()},
             ).fetchall()
         pending.sort(key=lambda b: (FEED_ORDER.index(b[1]), b[0]))
-        results = []
-        for batch_id, _ in pending:
-            try:
-                results.append(self._validate(dsn, batch_id, pending_only=True))
-            except GateBusy as busy:  # another run has it
-                log.info("%s", busy)
-                continue
+        groups: dict[tuple[str, str], list[int]] = {}
+        for batch_id, feed, timezone in pending:
+            groups.setdefault((feed, timezone), []).append(batch_id)
+        results: list[GateResult] = []
+
+        def done(result: GateResult) -> None:
+            results.append(result)
             if on_result:
-                on_result(results[-1])
+                on_result(result)
+
+        for ids in groups.values():
+            for start in range(0, len(ids), MAX_GROUP_BATCHES):
+                self._validate_pending_group(dsn, ids[start : start + MAX_GROUP_BATCHES], done)
         if self.data_docs:
             self.build_data_docs()
         return results
 
     def validate_batch(self, dsn: str, batch_id: int) -> GateResult:
         """Validate one batch (status ``loaded``; ``validated`` or ``rejected`` batches are validated again)."""
-        return self._validate(dsn, batch_id)
-
-    def _validate(self, dsn: str, batch_id: int, *, pending_only: bool = False) -> GateResult:
         started = time.monotonic()
         self.prepare(dsn)
         with psycopg.connect(dsn, autocommit=True) as conn, self._locked(conn, batch_id):
             batch = _read_batch(conn, batch_id)
-            if pending_only and batch.status != "loaded":
-                raise GateBusy(f"batch {batch_id} was validated meanwhile by another run")
-            try:
-                outcomes, checks, rows = self._run(dsn, batch)
-            finally:
-                self._release_engine()
-            result = GateResult(
-                batch_id=batch.batch_id,
-                feed=batch.feed,
-                file=batch.file,
-                status=REJECTED if any(o.rejects for o in outcomes) else VALIDATED,
-                failures=[o for o in outcomes if o.rejects],
-                warnings=[o for o in outcomes if not o.rejects],
-                checks=checks,
-                rows=rows,
+            return self._validate_alone(dsn, conn, batch, started)
+
+    def _validate_alone(
+        self, dsn: str, conn: psycopg.Connection, batch: _Batch, started: float, spent: float = 0.0
+    ) -> GateResult:
+        """Validate one batch (locked by ``conn``) with a checkpoint run of its own, and record it."""
+        try:
+            outcomes, checks, rows = self._run(dsn, batch)
+        finally:
+            self._release_engine()
+        result = GateResult(
+            batch_id=batch.batch_id,
+            feed=batch.feed,
+            file=batch.file,
+            status=REJECTED if any(o.rejects for o in outcomes) else VALIDATED,
+            failures=[o for o in outcomes if o.rejects],
+            warnings=[o for o in outcomes if not o.rejects],
+            checks=checks,
+            rows=rows,
+        )
+        result.seconds = spent + time.monotonic() - started
+        _record(conn, batch, result, outcomes)
+        log.info("%s", result.summary())
+        return result
+
+    # -- groups of pending batches ---------------------------------------------------------------------
+
+    def _validate_pending_group(self, dsn: str, ids: list[int], done: Callable[[GateResult], None]) -> None:
+        """Lock the pending batches ``ids`` (of one feed and time zone), then validate them as a group."""
+        with psycopg.connect(dsn, autocommit=True) as conn, self._locked_all(conn, ids) as locked:
+            batches = _read_pending(conn, locked)
+            if batches:
+                self._validate_group(dsn, conn, batches, done, dict.fromkeys(locked, 0.0))
+
+    def _validate_group(
+        self,
+        dsn: str,
+        conn: psycopg.Connection,
+        batches: list[_Batch],
+        done: Callable[[GateResult], None],
+        spent: dict[int, float],
+        counts: dict[int, int] | None = None,
+    ) -> None:
+        """Validate ``batches`` (locked, in order) with one checkpoint run if it finds nothing; else halves.
+
+        ``spent`` is each batch's share of the group runs so far (its ``seconds``); ``counts`` its rows.
+        """
+        if len(batches) == 1:
+            self._settle(
+                lambda: self._validate_alone(
+                    dsn, conn, batches[0], time.monotonic(), spent.pop(batches[0].batch_id, 0.0)
+                ),
+                done,
             )
-            result.seconds = time.monotonic() - started
-            _record(conn, batch, result, outcomes)
+            return
+        started = time.monotonic()
+        if counts is None:
+            counts = _count_rows(conn, batches)
+        if not all(counts.get(b.batch_id) for b in batches):
+            # an empty batch is validated alone (its checks depend on no other batch), the rest in groups
+            _share(spent, batches, time.monotonic() - started)
+            for part in _around_empty(batches, counts):
+                self._validate_group(dsn, conn, part, done, spent, counts)
+            return
+        clean, checks, per_batch = self._run_group(dsn, batches)
+        _share(spent, batches, time.monotonic() - started)
+        if not clean:
+            half = len(batches) // 2
+            self._validate_group(dsn, conn, batches[:half], done, spent, counts)
+            self._validate_group(dsn, conn, batches[half:], done, spent, counts)
+            return
+        for batch in batches:
+            self._settle(
+                lambda b=batch: self._record_clean(dsn, conn, b, checks, per_batch, counts, spent), done
+            )
+
+    def _settle(self, validate: Callable[[], GateResult], done: Callable[[GateResult], None]) -> None:
+        try:
+            result = validate()
+        except GateBusy as busy:  # its status was changed by someone else meanwhile
+            log.info("%s", busy)
+            return
+        done(result)
+
+    def _run_group(self, dsn: str, batches: list[_Batch]) -> tuple[bool, int, list[Any]]:
+        """One checkpoint run on a group of batches of one feed and time zone: whether it found nothing at
+        all, how many checks it ran, and the batch-level checks the gate runs per batch (their configs)."""
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        feed = batches[0].feed
+        ids = "{" + ",".join(str(b.batch_id) for b in batches) + "}"
+        self._point_at(dsn, f"appeals.batch_ids={ids}", batches[0].timezone, f"{len(batches)} batches")
+        parameters = {
+            EARLIEST_PLAUSIBLE: EARLIEST_DATE,
+            LATEST_PLAUSIBLE: min(b.started_at for b in batches) + LATEST_DATE_MARGIN,
+        }
+        name = f"batches {batches[0].batch_id}-{batches[-1].batch_id} ({len(batches)})"
+        started = time.monotonic()
+        try:
+            checkpoint_result = self._run_checkpoint(
+                feed, parameters, RunIdentifier(run_name=name, run_time=dt.datetime.now(dt.UTC))
+            )
+        finally:
+            self._release_engine()
+        [suite_result] = checkpoint_result.run_results.values()
+        found = [r for r in suite_result.results if exception_message(r) or interpret(r) is not None]
+        log.info(
+            "%s %s: one run, %s  %.2f s",
+            feed,
+            name,
+            f"{len(found)} check(s) found something or could not run: split" if found else "nothing found",
+            time.monotonic() - started,
+        )
+        per_batch = [r.expectation_config for r in suite_result.results if _per_batch(r.expectation_config)]
+        return not found, len(suite_result.results), per_batch
+
+    def _record_clean(
+        self,
+        dsn: str,
+        conn: psycopg.Connection,
+        batch: _Batch,
+        checks: int,
+        per_batch: list[Any],
+        counts: dict[int, int],
+        spent: dict[int, float],
+    ) -> GateResult:
+        """Record a batch of a group whose run found nothing, with what its batch-level checks find now."""
+        started = time.monotonic()
+        outcomes = _batch_level_outcomes(conn, batch, per_batch)
+        if any(o.rejects for o in outcomes):  # rare (ten times the usual volume): its own run says why
+            return self._validate_alone(dsn, conn, batch, started, spent.pop(batch.batch_id, 0.0))
+        result = GateResult(
+            batch_id=batch.batch_id,
+            feed=batch.feed,
+            file=batch.file,
+            status=VALIDATED,
+            warnings=outcomes,
+            checks=checks,
+            rows=counts[batch.batch_id],
+        )
+        result.seconds = spent.pop(batch.batch_id, 0.0) + time.monotonic() - started
+        _record(conn, batch, result, outcomes)
         log.info("%s", result.summary())
         return result
 
@@ -243,23 +391,23 @@ class QualityGate:
             refresh_reference(conn)
         self._prepared.add(dsn)
 
-    def _point_at(self, dsn: str, batch: _Batch) -> None:
-        """Connections of the GX data source see this batch: its id, and its time zone for local dates.
+    def _point_at(self, dsn: str, setting: str, timezone: str, label: str) -> None:
+        """Connections of the GX data source see these batches (``setting``: ``appeals.batch_id=N`` or
+        ``appeals.batch_ids={…}``), and their time zone for local dates.
 
         Changing the connection arguments makes GX build a new engine, and with it a new metric cache: GX
         identifies a whole-table batch by asset name only, so a cache kept across batches would answer for
         the previous one.
         """
-        options = (
-            f"-c appeals.batch_id={batch.batch_id} -c search_path=quality,public -c TimeZone={batch.timezone}"
-        )
+        options = f"-c {setting} -c search_path=quality,public -c TimeZone={timezone}"
         self.datasource.connection_string = sqlalchemy_url(dsn)
         self.datasource.kwargs = {
-            "connect_args": {
-                "options": options,
-                "application_name": f"appeals quality gate: batch {batch.batch_id}",
-            }
+            "connect_args": {"options": options, "application_name": f"appeals quality gate: {label}"}
         }
+
+    def _run_checkpoint(self, feed: str, parameters: dict[str, Any], run_id: Any) -> Any:
+        self.checkpoint_runs += 1
+        return self.checkpoints[feed].run(expectation_parameters=parameters, run_id=run_id)
 
     def _release_engine(self) -> None:
         with contextlib.suppress(Exception):  # nothing to release
@@ -268,14 +416,14 @@ class QualityGate:
     def _run(self, dsn: str, batch: _Batch) -> tuple[list[CheckOutcome], int, int | None]:
         from great_expectations.core.run_identifier import RunIdentifier
 
-        self._point_at(dsn, batch)
+        self._point_at(dsn, f"appeals.batch_id={batch.batch_id}", batch.timezone, f"batch {batch.batch_id}")
         parameters = {
             EARLIEST_PLAUSIBLE: EARLIEST_DATE,
             LATEST_PLAUSIBLE: batch.started_at + LATEST_DATE_MARGIN,
         }
         # the run's name is a file name of the results store: no slashes
         run_id = RunIdentifier(run_name=f"batch {batch.batch_id}", run_time=dt.datetime.now(dt.UTC))
-        checkpoint_result = self.checkpoints[batch.feed].run(expectation_parameters=parameters, run_id=run_id)
+        checkpoint_result = self._run_checkpoint(batch.feed, parameters, run_id)
         [suite_result] = checkpoint_result.run_results.values()
         broken = [(r, message) for r in suite_result.results if (message := exception_message(r))]
         if broken:  # a check that could not run says nothing about the data: leave the batch as it is
@@ -337,6 +485,25 @@ class QualityGate:
         finally:
             conn.execute("select pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, key])
 
+    @contextmanager
+    def _locked_all(self, conn: psycopg.Connection, ids: list[int]) -> Iterator[list[int]]:
+        """Lock the batches that no other run is validating; yields their ids (the others are skipped)."""
+        got = conn.execute(
+            "select id from unnest(%s::bigint[]) with ordinality as b (id, n)"
+            " where pg_try_advisory_lock(%s, (id %% 2147483647)::integer) order by n",
+            [ids, _LOCK_CLASS],
+        ).fetchall()
+        locked = [id_ for (id_,) in got]
+        for busy in sorted(set(ids) - set(locked)):
+            log.info("batch %s is being validated by another run", busy)
+        try:
+            yield locked
+        finally:
+            conn.execute(
+                "select pg_advisory_unlock(%s, (id %% 2147483647)::integer) from unnest(%s::bigint[]) as b (id)",
+                [_LOCK_CLASS, locked],
+            )
+
 
 def exception_message(result: Any) -> str | None:
     """The error of a check GX could not run (a failed query, a missing column), or None."""
@@ -378,6 +545,102 @@ def _read_batch(conn: psycopg.Connection, batch_id: int) -> _Batch:
             " (and batches the gate validated before)"
         )
     return batch
+
+
+def _read_pending(conn: psycopg.Connection, ids: list[int]) -> list[_Batch]:
+    """The batches ``ids`` that are still ``loaded``, in the order given (the others were validated
+    meanwhile by another run, and are skipped)."""
+    found = {
+        row[0]: _Batch(*row)
+        for row in conn.execute(
+            "select batch_id, feed, file_path, status, started_at, coalesce(timezone, %s),"
+            " details ? 'quality' from audit.load_batches where batch_id = any(%s)",
+            [default_timezone(), ids],
+        )
+    }
+    batches = []
+    for batch_id in ids:
+        batch = found.get(batch_id)
+        if batch is None or batch.status != "loaded":
+            log.info("batch %s was validated meanwhile by another run", batch_id)
+            continue
+        batches.append(batch)
+    return batches
+
+
+def _count_rows(conn: psycopg.Connection, batches: list[_Batch]) -> dict[int, int]:
+    """Rows per batch, as the batch view shows them (one query for the group; empty batches are missing)."""
+    ids = "{" + ",".join(str(b.batch_id) for b in batches) + "}"
+    view = sql.Identifier("quality", f"{batches[0].feed}_batch")
+    with conn.transaction():
+        conn.execute("select set_config('appeals.batch_ids', %s, true)", [ids])
+        counted = conn.execute(
+            sql.SQL("select batch_id, count(*) from {} group by batch_id").format(view)
+        ).fetchall()
+    return dict(counted)
+
+
+def _around_empty(batches: list[_Batch], counts: dict[int, int]) -> list[list[_Batch]]:
+    """``batches`` in order, cut into runs of batches with rows and each empty batch on its own."""
+    parts: list[list[_Batch]] = []
+    for batch in batches:
+        if not counts.get(batch.batch_id):
+            parts.append([batch])
+        elif parts and counts.get(parts[-1][0].batch_id):
+            parts[-1].append(batch)
+        else:
+            parts.append([batch])
+    return parts
+
+
+def _share(spent: dict[int, float], batches: list[_Batch], seconds: float) -> None:
+    for batch in batches:
+        spent[batch.batch_id] = spent.get(batch.batch_id, 0.0) + seconds / len(batches)
+
+
+def _per_batch(config: Any) -> bool:
+    """Whether a check reads ``quality.gate_batch_id()`` (the batch-level queries): it finds nothing in a
+    group run, and the gate runs it for each batch of the group instead."""
+    query = (
+        config.kwargs.get("unexpected_rows_query") if config.type == "unexpected_rows_expectation" else None
+    )
+    return isinstance(query, str) and "gate_batch_id()" in query
+
+
+def _batch_level_outcomes(conn: psycopg.Connection, batch: _Batch, configs: list[Any]) -> list[CheckOutcome]:
+    """The outcomes of the batch-level checks ``configs`` on ``batch``: the suite's own queries, with the
+    batch's id and time zone set as in its own run, read as GX's results would be (examples included).
+
+    ``{batch}`` is the batch view narrowed to the batch's id (the same rows): then PostgreSQL finds whether
+    the batch has rows by the primary key, where the view alone may read the table up to the batch's rows.
+    """
+    from great_expectations.core import ExpectationValidationResult
+
+    rows_of_batch = sql.SQL("(select * from {} where batch_id = {})").format(
+        sql.Identifier("quality", f"{batch.feed}_batch"), sql.Literal(batch.batch_id)
+    )
+    outcomes = []
+    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "select set_config('appeals.batch_id', %s, true), set_config('TimeZone', %s, true),"
+            " set_config('search_path', 'quality, public', true)",
+            [str(batch.batch_id), batch.timezone],
+        )
+        for config in configs:
+            query = config.kwargs["unexpected_rows_query"].format(batch=rows_of_batch.as_string(conn))
+            rows = cur.execute(query).fetchall()
+            found = ExpectationValidationResult(
+                success=not rows,
+                expectation_config=config,
+                result={"observed_value": len(rows), "details": {"unexpected_rows": rows}},
+            )
+            outcome = interpret(found)
+            if outcome is None:
+                continue
+            outcome.examples = [_row(r) for r in rows][:EXAMPLE_ROWS]
+            outcome.message = message(outcome)
+            outcomes.append(outcome)
+    return outcomes
 
 
 def _record(
