@@ -3,6 +3,9 @@
 -- than the newest one here and replaces their rows (delete+insert on appeal_id), so a re-exported record
 -- updates its appeal and never duplicates it.
 
+-- analyze after each build: the night's rows are new to the planner; without fresh statistics the nightly
+-- tests (`loaded_batch_id > N`) were planned as one row and ran as nested loops for minutes.
+
 {{
     config(
         materialized='incremental',
@@ -10,7 +13,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         pre_hook="{{ delete_excluded_appeals('loaded_batch_id') }}",
-        post_hook="{{ restrict_to_granted_territories() }}",
+        post_hook=["{{ restrict_to_granted_territories() }}", "analyze {{ this }}"],
         meta={'new_rows_column': 'loaded_batch_id'},
         indexes=[
             {'columns': ['loaded_batch_id']},

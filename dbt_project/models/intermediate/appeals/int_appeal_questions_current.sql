@@ -2,12 +2,15 @@
 -- them). A register appeal's questions are the rows of its newest batch, so a re-export replaces them all.
 -- Incremental by load batch, like int_appeals_current; rows are replaced per appeal.
 
+-- analyze after each build: fresh statistics for the batch filters of the nightly build downstream.
+
 {{
     config(
         materialized='incremental',
         unique_key='appeal_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        post_hook='analyze {{ this }}',
         indexes=[
             {'columns': ['appeal_id', 'question_no'], 'unique': true},
             {'columns': ['batch_id']},

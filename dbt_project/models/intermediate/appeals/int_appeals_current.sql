@@ -2,12 +2,15 @@
 -- the highest batch_id, then the highest source_row_number. Incremental by load batch: a run reads only the
 -- versions of batches newer than the newest batch already here, and replaces those appeals' rows.
 
+-- analyze after each build: fresh statistics for the batch filters of the nightly build downstream.
+
 {{
     config(
         materialized='incremental',
         unique_key='appeal_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        post_hook='analyze {{ this }}',
         indexes=[
             {'columns': ['appeal_id'], 'unique': true},
             {'columns': ['batch_id']},
