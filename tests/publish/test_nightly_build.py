@@ -77,9 +77,7 @@ def test_nights_build_incrementally_check_only_their_rows_and_equal_a_rebuild(ni
     # the third night: new appeals in March, and January's appeals 5–8 re-exported with another result
     nights.register("register_2024-03.csv", range(41, 61), date="05.03.2024")
     nights.register("register_2024-01.csv", range(1, 21), date="15.01.2024")  # unchanged: not loaded again
-    nights.register(
-        "register_2024-01_corrections.csv", range(5, 9), date="15.01.2024", result="Поддержано"
-    )
+    nights.register("register_2024-01_corrections.csv", range(5, 9), date="15.01.2024", result="Поддержано")
     publication = nights.run().publication
     assert publication is not None and publication.dbt is not None and publication.marts_check is not None
 
